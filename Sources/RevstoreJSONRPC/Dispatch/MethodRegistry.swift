@@ -1,0 +1,85 @@
+/// The methods a connection serves, keyed by name.
+///
+/// Typed registrations decode params once into the method's type; a `DecodingError` becomes
+/// `-32602` with the coding path in `data.path`.
+public struct MethodRegistry: Sendable {
+    /// A type-erased handler.
+    enum Handler: Sendable {
+        case immediate(@Sendable (JSONValue?, RequestContext) throws -> JSONValue)
+        case concurrent(@Sendable (JSONValue?, RequestContext) async throws -> JSONValue)
+        case ordered(@Sendable (JSONValue?, RequestContext) throws -> @Sendable () async throws -> JSONValue)
+
+        var scheduling: Scheduling {
+            switch self {
+            case .immediate: .immediate
+            case .concurrent: .concurrent
+            case .ordered: .ordered
+            }
+        }
+    }
+
+    private(set) var handlers: [String: Handler] = [:]
+
+    public init() {}
+
+    /// Every registered method name, sorted.
+    public var methodNames: [String] { handlers.keys.sorted() }
+
+    public func scheduling(of method: String) -> Scheduling? { handlers[method]?.scheduling }
+
+    func handler(for method: String) -> Handler? { handlers[method] }
+
+    // MARK: Untyped
+
+    public mutating func registerImmediate(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) throws -> JSONValue) {
+        add(method, .immediate(body))
+    }
+
+    public mutating func registerConcurrent(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) async throws -> JSONValue) {
+        add(method, .concurrent(body))
+    }
+
+    public mutating func registerOrdered(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) throws -> @Sendable () async throws -> JSONValue) {
+        add(method, .ordered(body))
+    }
+
+    // MARK: Typed
+
+    public mutating func immediate<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> M.Response) {
+        registerImmediate(M.method) { params, context in
+            try Self.encode(try body(try Self.decode(M.self, params), context))
+        }
+    }
+
+    public mutating func concurrent<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) async throws -> M.Response) {
+        registerConcurrent(M.method) { params, context in
+            try Self.encode(try await body(try Self.decode(M.self, params), context))
+        }
+    }
+
+    /// `body` runs on the reader thread in arrival order: it must enqueue its work and return
+    /// the wait for the result, never block.
+    public mutating func ordered<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> @Sendable () async throws -> M.Response) {
+        registerOrdered(M.method) { params, context in
+            let wait = try body(try Self.decode(M.self, params), context)
+            return { try Self.encode(try await wait()) }
+        }
+    }
+
+    private mutating func add(_ method: String, _ handler: Handler) {
+        precondition(handlers[method] == nil, "method \(method) registered twice")
+        handlers[method] = handler
+    }
+
+    static func decode<M: Decodable>(_ type: M.Type, _ params: JSONValue?) throws -> M {
+        switch params {
+        case nil: return try JSONValueDecoder().decode(type, from: .object([:]))
+        case .array?: throw RPCError.invalidParams("params must be an object of named parameters", path: "")
+        case let value?: return try JSONValueDecoder().decode(type, from: value)
+        }
+    }
+
+    static func encode(_ response: some Encodable) throws -> JSONValue {
+        try JSONValueEncoder().encode(response)
+    }
+}

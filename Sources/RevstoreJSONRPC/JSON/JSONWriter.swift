@@ -1,0 +1,109 @@
+/// Serializes `JSONValue`s to compact UTF-8 JSON.
+///
+/// Output is canonical: no white space, object keys sorted by their UTF-8 bytes, numbers as
+/// their literal. U+2028 and U+2029 are escaped, so a client that splits text on Unicode line
+/// separators still sees one message per line.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8]
+
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public static func encode(_ value: JSONValue) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.write(value)
+        return writer.bytes
+    }
+
+    public mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: appendASCII("null")
+        case .bool(let b): appendASCII(b ? "true" : "false")
+        case .number(let n): bytes.append(contentsOf: n.literal.utf8)
+        case .string(let s): write(string: s)
+        case .array(let elements):
+            bytes.append(UInt8(ascii: "["))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(element)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            bytes.append(UInt8(ascii: "{"))
+            var first = true
+            for key in Self.sortedKeys(members) {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
+                write(string: key)
+                bytes.append(UInt8(ascii: ":"))
+                write(members[key].unsafelyUnwrapped)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Keys in UTF-8 byte order: stable, locale-free, and cheap for the usual ASCII keys.
+    static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
+        if members.count < 2 { return Array(members.keys) }
+        return members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Appends raw bytes that are already valid JSON text (a pre-encoded value or template).
+    public mutating func writeRaw(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
+
+    public mutating func appendASCII(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    public mutating func write(string: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { utf8 in
+            var runStart = 0
+            var i = 0
+            let count = utf8.count
+            while i < count {
+                let byte = utf8[i]
+                let escape: StaticString?
+                var extra = 0
+                switch byte {
+                case UInt8(ascii: "\""): escape = "\\\""
+                case UInt8(ascii: "\\"): escape = "\\\\"
+                case 0x0A: escape = "\\n"
+                case 0x0D: escape = "\\r"
+                case 0x09: escape = "\\t"
+                case 0x08: escape = "\\b"
+                case 0x0C: escape = "\\f"
+                case 0xE2 where i + 2 < count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                    escape = utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029"
+                    extra = 2
+                default:
+                    escape = byte < 0x20 ? "" : nil
+                }
+                if let escape {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+                    if escape.utf8CodeUnitCount == 0 {
+                        appendControlEscape(byte)
+                    } else {
+                        bytes.append(contentsOf: UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
+                    }
+                    i += 1 + extra
+                    runStart = i
+                } else {
+                    i += 1
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendControlEscape(_ byte: UInt8) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        appendASCII("\\u00")
+        bytes.append(hex[Int(byte >> 4)])
+        bytes.append(hex[Int(byte & 0x0F)])
+    }
+}

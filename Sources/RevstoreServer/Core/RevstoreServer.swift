@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import RevstoreEngine
+import RevstoreJSONRPC
+
+/// The Revstore JSON-RPC server: protocol methods bound to a store.
+public enum RevstoreServer {
+    public static let version = "0.1.0"
+    public static let protocolVersion = "1"
+
+    /// Every method the server answers, in the order they are documented.
+    static let methods: [any ServerMethod.Type] = [
+        InitializeRequest.self,
+        PingRequest.self,
+        ShutdownRequest.self,
+        ExitNotification.self,
+        CancelRequestNotification.self,
+    ]
+
+    public static func makeRegistry(context: ServerContext) -> MethodRegistry {
+        var registry = MethodRegistry()
+        for method in methods {
+            method.register(in: &registry, context: context)
+        }
+        return registry
+    }
+
+    public static var connectionOptions: Connection.Options {
+        var options = Connection.Options()
+        options.requestAfterShutdown = .shuttingDown
+        return options
+    }
+
+    /// Serves the protocol on stdin and `outputFD` until the host is done; returns the exit code.
+    public static func serve(context: ServerContext, inputFD: Int32, outputFD: Int32, transportOptions: StdioTransport.Options) -> Int32 {
+        let transport = StdioTransport(inputFD: inputFD, outputFD: outputFD, options: transportOptions, logger: context.logger)
+        let connection = Connection(
+            registry: makeRegistry(context: context),
+            sink: transport.output,
+            options: connectionOptions,
+            logger: context.logger
+        )
+        context.logger.info("serving on stdio", metadata: ["store": "\(context.store.path)"])
+        switch transport.run(connection) {
+        case .exitRequested(let code): return code
+        case .endOfInput, .terminated, .outputClosed: return 0
+        }
+    }
+}

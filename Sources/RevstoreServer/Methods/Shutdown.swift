@@ -1,0 +1,14 @@
+import RevstoreJSONRPC
+
+/// `shutdown`: answers `null`; every later request fails with `SHUTTING_DOWN`.
+struct ShutdownRequest: ServerMethod {
+    static let method = "shutdown"
+    typealias Response = JSONValue
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.immediate(Self.self) { _, request in
+            request.connection.beginShutdown()
+            return .null
+        }
+    }
+}
