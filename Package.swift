@@ -48,8 +48,7 @@ let package = Package(
         .testTarget(name: "RevstoreEngineTests", dependencies: ["RevstoreEngine"]),
         .testTarget(
             name: "RevstoreServerTests",
-            dependencies: ["RevstoreServer", "RevstoreJSONRPC"],
-            resources: []
+            dependencies: ["RevstoreServer", "RevstoreJSONRPC", "RevstoreEngine"]
         ),
     ]
 )

@@ -46,7 +46,7 @@ struct Revstore: ParsableCommand {
     }
 
     func run() throws {
-        let protocolFD = StandardStreams.claimStandardOutput()
+        let protocolFD = ProcessPlumbing.prepare()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -46,23 +46,26 @@ public struct MethodRegistry: Sendable {
     // MARK: Typed
 
     public mutating func immediate<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> M.Response) {
+        let encode = Self.encoder(for: M.Response.self)
         registerImmediate(M.method) { params, context in
-            try Self.encode(try body(try Self.decode(M.self, params), context))
+            try encode(try body(try Self.decode(M.self, params), context))
         }
     }
 
     public mutating func concurrent<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) async throws -> M.Response) {
+        let encode = Self.encoder(for: M.Response.self)
         registerConcurrent(M.method) { params, context in
-            try Self.encode(try await body(try Self.decode(M.self, params), context))
+            try encode(try await body(try Self.decode(M.self, params), context))
         }
     }
 
     /// `body` runs on the reader thread in arrival order: it must enqueue its work and return
     /// the wait for the result, never block.
     public mutating func ordered<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> @Sendable () async throws -> M.Response) {
+        let encode = Self.encoder(for: M.Response.self)
         registerOrdered(M.method) { params, context in
             let wait = try body(try Self.decode(M.self, params), context)
-            return { try Self.encode(try await wait()) }
+            return { try encode(try await wait()) }
         }
     }
 
@@ -79,7 +82,11 @@ public struct MethodRegistry: Sendable {
         }
     }
 
-    static func encode(_ response: some Encodable) throws -> JSONValue {
-        try JSONValueEncoder().encode(response)
+    /// Picks how a result type becomes JSON, once per method rather than once per call:
+    /// `JSONValue` and `EmptyObject` skip the generic `Encoder` machinery entirely.
+    static func encoder<R: Encodable>(for type: R.Type) -> @Sendable (R) throws -> JSONValue {
+        if type == JSONValue.self { return { unsafeBitCast($0, to: JSONValue.self) } }
+        if type == EmptyObject.self { return { _ in .object([:]) } }
+        return { try JSONValueEncoder().encode($0) }
     }
 }

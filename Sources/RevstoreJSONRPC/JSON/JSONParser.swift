@@ -71,7 +71,8 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maximumDepth else { throw error(.tooDeep, "nesting deeper than \(maximumDepth) levels") }
         index += 1
-        var object: [String: JSONValue] = [:]
+        // Sized for the usual small object, so building it rarely rehashes.
+        var object = [String: JSONValue](minimumCapacity: 8)
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { index += 1; return .object(object) }
         while true {

@@ -17,6 +17,10 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
     private var corkDepth = 0
     private var broken = false
     private var closed = false
+    /// The pipe refused bytes: the background writer must wait for it and finish.
+    private var needsDrain = false
+    /// Threads blocked in `flush`; only they need a wake-up when the queue empties.
+    private var flushWaiters = 0
     private var brokenHandler: (@Sendable () -> Void)?
 
     /// Starts writing to `fd`, which stays open for the life of the channel.
@@ -74,8 +78,10 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
     public func flush(before deadline: Date) -> Bool {
         condition.lock()
         defer { condition.unlock() }
+        flushWaiters += 1
+        defer { flushWaiters -= 1 }
         while queue.count > queueStart, !broken {
-            if !condition.wait(until: deadline) { return false }
+            if !condition.wait(until: deadline) { return queue.count == queueStart }
         }
         return true
     }
@@ -104,7 +110,11 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
             let error = errno
             if written < 0, error == EINTR { continue }
             if written < 0, error == EAGAIN || error == EWOULDBLOCK {
-                condition.broadcast()  // the background writer waits for the pipe to drain
+                compactWrittenPrefix()
+                if !needsDrain {
+                    needsDrain = true
+                    condition.broadcast()  // hand the rest to the background writer
+                }
                 return false
             }
             // EPIPE, or any other failure: the host is gone.
@@ -118,8 +128,18 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
             queue.removeAll(keepingCapacity: queue.capacity <= 1 << 20)
             queueStart = 0
         }
-        condition.broadcast()
+        needsDrain = false
+        if flushWaiters > 0 { condition.broadcast() }
         return false
+    }
+
+    /// Drops the written prefix once it dominates the queue, so a host that keeps up only
+    /// partly does not leave the whole history in memory.
+    private func compactWrittenPrefix() {
+        if queueStart >= 1 << 16, queueStart * 2 >= queue.count {
+            queue.removeSubrange(0..<queueStart)
+            queueStart = 0
+        }
     }
 
     private func reportBroken() {
@@ -134,7 +154,7 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
     private func drainWhenWritable() {
         condition.lock()
         while !closed {
-            if broken || queue.count == queueStart || corkDepth > 0 {
+            if broken || !needsDrain {
                 condition.wait()
                 continue
             }

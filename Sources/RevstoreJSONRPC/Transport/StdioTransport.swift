@@ -8,6 +8,12 @@ import Logging
 /// only pauses reading while the host leaves more than `maximumQueuedOutputBytes` unread or
 /// too many requests are in flight, which bounds memory when the host stops reading.
 /// It stops on stdin EOF, SIGTERM, a broken output pipe, or the `exit` notification.
+///
+/// It waits in a plain blocking `read(2)`, not `poll(2)`: a host blocked on our reply wakes
+/// us directly, which measured several microseconds faster per round trip. To stop it from
+/// another thread, `stop` interrupts that `read` with a no-op signal (`SIGURG`, installed
+/// without `SA_RESTART`) and repeats it until the loop has seen the stop, so a signal that
+/// lands just before `read` is entered cannot be lost.
 public final class StdioTransport: @unchecked Sendable {
     public struct Options: Sendable {
         /// Longer lines are discarded and answered with `-32600`, reason `TOO_LARGE`.
@@ -37,32 +43,44 @@ public final class StdioTransport: @unchecked Sendable {
 
     private let lock = NSLock()
     private var stopReason: StopReason?
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    /// The thread blocked in `read(2)`, while the loop runs.
+    private var readerThread: pthread_t?
 
     public init(inputFD: Int32, outputFD: Int32, options: Options = Options(), logger: Logger) {
         self.inputFD = inputFD
         self.output = OutputChannel(fd: outputFD)
         self.options = options
         self.logger = logger
-        var fds: [Int32] = [0, 0]
-        precondition(pipe(&fds) == 0, "cannot create the wake-up pipe")
-        (wakeRead, wakeWrite) = (fds[0], fds[1])
-        _ = fcntl(wakeRead, F_SETFL, fcntl(wakeRead, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
-    }
-
-    deinit {
-        close(wakeRead)
-        close(wakeWrite)
+        Self.installInterruptHandler
     }
 
     /// Asks the reader loop to stop (safe from any thread); the first reason wins.
     public func stop(_ reason: StopReason) {
-        lock.withLock { if stopReason == nil { stopReason = reason } }
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        let reader: pthread_t? = lock.withLock {
+            if stopReason == nil { stopReason = reason }
+            return readerThread
+        }
+        guard let reader, pthread_equal(reader, pthread_self()) == 0 else { return }
+        DispatchQueue.global().async { [self] in
+            while lock.withLock({ readerThread != nil }) {
+                pthread_kill(reader, SIGURG)
+                usleep(5_000)
+            }
+        }
     }
+
+    /// A no-op handler whose only effect is to make a blocked `read(2)` return `EINTR`.
+    private static let installInterruptHandler: Void = {
+        var action = sigaction()
+        #if os(Linux)
+        action.__sigaction_handler.sa_handler = { _ in }
+        #else
+        action.__sigaction_u.__sa_handler = { _ in }
+        #endif
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGURG, &action, nil)
+    }()
 
     /// Reads and dispatches until input ends or something stops the loop, then finishes
     /// in-flight requests and flushes output (bounded by `drainTimeout`).
@@ -85,34 +103,23 @@ public final class StdioTransport: @unchecked Sendable {
         let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
         defer { chunk.deallocate() }
 
-        readLoop: while currentStopReason == nil {
+        lock.withLock { readerThread = pthread_self() }
+        while currentStopReason == nil {
             if !waitForRoom(connection) { break }
-            var descriptors = [
-                pollfd(fd: inputFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
-            ]
-            let ready = poll(&descriptors, 2, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                logger.error("poll failed: errno \(errno)")
-                stop(.endOfInput)
-                break
-            }
-            if descriptors[1].revents != 0 { drainWakePipe() }
-            guard descriptors[0].revents != 0 else { continue }
             let count = read(inputFD, chunk.baseAddress, chunk.count)
             if count > 0 {
                 output.cork()
                 framer.feed(UnsafeBufferPointer(rebasing: chunk[0..<count]), process)
                 output.uncork()
-            } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+            } else if count == 0 || errno != EINTR {
+                if count < 0 { logger.error("reading stdin failed: errno \(errno)") }
                 output.cork()
                 framer.finish(process)
                 output.uncork()
                 stop(.endOfInput)
-                break readLoop
             }
         }
+        lock.withLock { readerThread = nil }
 
         let reason = currentStopReason ?? .endOfInput
         logger.debug("stopping: \(reason)")
@@ -136,14 +143,8 @@ public final class StdioTransport: @unchecked Sendable {
             || connection.inFlightCount > options.maximumInFlightRequests
         {
             if currentStopReason != nil { return false }
-            var wake = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
-            if poll(&wake, 1, 20) > 0 { drainWakePipe() }
+            usleep(2_000)
         }
         return true
-    }
-
-    private func drainWakePipe() {
-        var sink = [UInt8](repeating: 0, count: 64)
-        while read(wakeRead, &sink, sink.count) > 0 {}
     }
 }

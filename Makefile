@@ -1,0 +1,26 @@
+# Revstore: `make test` builds everything and runs every test suite.
+SWIFT ?= swift
+PYTHON ?= python3
+
+.PHONY: build release test test-swift test-examples bench clean
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+test: build test-swift test-examples
+
+test-swift: build
+	$(SWIFT) test
+
+# Runs the README's Python example against the debug build.
+test-examples: build
+	REVSTORE_BIN=$$($(SWIFT) build --show-bin-path)/revstore $(PYTHON) scripts/run_readme_examples.py README.md
+
+bench: release
+	$(PYTHON) bench/transport.py
+
+clean:
+	rm -rf .build bench/bin bench/results

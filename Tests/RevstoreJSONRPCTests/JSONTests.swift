@@ -1,0 +1,91 @@
+import Testing
+@testable import RevstoreJSONRPC
+
+@Suite("JSON parsing and writing")
+struct JSONTests {
+    func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
+
+    @Test("values parse into the expected tree")
+    func values() throws {
+        let value = try parse(#" {"a": [1, -2.5e3, true, false, null], "b": {"c": "d\n\u00e9\ud83d\ude00"}} "#)
+        #expect(value == ["a": [1, -2500, true, false, nil], "b": ["c": "d\né😀"]])
+    }
+
+    @Test("numbers keep their literal text; equality is numeric")
+    func numbers() throws {
+        let big = try parse("12345678901234567890")
+        #expect(big.numberValue?.literal == "12345678901234567890")
+        #expect(JSONWriter.encode(big) == Array("12345678901234567890".utf8))
+        #expect(try parse("1.50").description == "1.50")
+        #expect(try parse("1") == (try parse("1.0")))
+        #expect(try parse("-0").description == "-0")
+        #expect(try parse("3e2").intValue == 300)
+    }
+
+    @Test("malformed documents are rejected", arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "-", "1e", "tru", "nul", "\"abc",
+        "\"\\x\"", "\"\\u12\"", "{\"a\" 1}", "[1 2]", "{1:2}", "1 2", "\"tab\there\"", "NaN", "'single'",
+    ])
+    func malformed(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("invalid UTF-8 is a parse error, not a crash")
+    func invalidUTF8() {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0xFE]] {
+            #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
+        }
+    }
+
+    @Test("nesting is limited; 10,000 levels fail cleanly")
+    func depth() throws {
+        let ok = String(repeating: "[", count: 256) + String(repeating: "]", count: 256)
+        #expect(try JSONParser.parse(ok).arrayValue != nil)
+        let deep = String(repeating: "[", count: 257) + String(repeating: "]", count: 257)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }
+        let hostile = String(repeating: "{\"a\":", count: 10_000)
+        do {
+            _ = try JSONParser.parse(hostile)
+            Issue.record("a 10,000-deep document parsed")
+        } catch {
+            #expect(error.kind == .tooDeep)
+        }
+    }
+
+    @Test("lone surrogate escapes become U+FFFD")
+    func loneSurrogate() throws {
+        #expect(try parse(#""\ud800x""#) == "\u{FFFD}x")
+        #expect(try parse(#""\udc00""#) == "\u{FFFD}")
+    }
+
+    @Test("writer output is compact, key-sorted, escaped, and parses back to the same value")
+    func writer() throws {
+        let value: JSONValue = ["b": "quote\" back\\ nl\n ctl\u{01} sep\u{2028}", "a": [1.5, nil, false], "é": [:]]
+        let text = value.description
+        #expect(text == #"{"a":[1.5,null,false],"b":"quote\" back\\ nl\n ctl\u0001 sep\u2028","é":{}}"#)
+        #expect(try JSONParser.parse(text) == value)
+        #expect(!JSONWriter.encode(value).contains(0x0A))
+    }
+
+    @Test("Codable round trip through JSONValue, with coding paths on failure")
+    func codable() throws {
+        struct Inner: Codable, Equatable { var n: Int; var tags: [String] }
+        struct Outer: Codable, Equatable { var name: String; var inner: Inner?; var free: JSONValue? }
+        let value: JSONValue = ["name": "x", "inner": ["n": 3, "tags": ["a"]], "free": ["any": [1]]]
+        let decoded = try JSONValueDecoder().decode(Outer.self, from: value)
+        #expect(decoded == Outer(name: "x", inner: Inner(n: 3, tags: ["a"]), free: ["any": [1]]))
+        #expect(try JSONValueEncoder().encode(decoded) == value)
+
+        let bad: JSONValue = ["name": "x", "inner": ["n": 3, "tags": ["a", 2]]]
+        let error = RPCError(decodingError: try #require(throws: DecodingError.self) { try JSONValueDecoder().decode(Outer.self, from: bad) })
+        #expect(error.code == -32602)
+        #expect(error.data["path"] == "inner.tags.1")
+
+        let missing = RPCError(decodingError: try #require(throws: DecodingError.self) { try JSONValueDecoder().decode(Outer.self, from: [:]) })
+        #expect(missing.data["path"] == "name")
+        let fraction = RPCError(decodingError: try #require(throws: DecodingError.self) {
+            try JSONValueDecoder().decode(Inner.self, from: ["n": 1.5, "tags": []])
+        })
+        #expect(fraction.data["path"] == "n")
+    }
+}

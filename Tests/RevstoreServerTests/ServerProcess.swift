@@ -1,0 +1,150 @@
+import Foundation
+import RevstoreJSONRPC
+
+/// The built `revstore` binary running as a child, driven over real pipes.
+final class ServerProcess: @unchecked Sendable {
+    struct Timeout: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `$REVSTORE_BIN`, else the `revstore` built beside this test binary.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["REVSTORE_BIN"], !path.isEmpty { return path }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
+        if directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS" { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent("revstore").path
+    }
+
+    let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let errors = Pipe()
+    private let condition = NSCondition()
+    private var stdoutBuffer: [UInt8] = []
+    /// Where the unconsumed part of `stdoutBuffer` starts, and how far it was searched.
+    private var consumed = 0
+    private var searched = 0
+    private var stdoutClosed = false
+    private var stderrText = ""
+    private var readingStarted = false
+
+    init(_ arguments: [String] = ["--memory"], readImmediately: Bool = true) throws {
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        Thread.detachNewThread { [self] in
+            let handle = errors.fileHandleForReading
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                condition.withLock { stderrText += String(decoding: data, as: UTF8.self) }
+            }
+        }
+        if readImmediately { startReading() }
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var stderr: String { condition.withLock { stderrText } }
+
+    /// Starts draining stdout into the line buffer (tests of a stalled host start it late).
+    func startReading() {
+        guard condition.withLock({ () -> Bool in defer { readingStarted = true }; return !readingStarted }) else { return }
+        Thread.detachNewThread { [self] in
+            let fd = output.fileHandleForReading.fileDescriptor
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = read(fd, &chunk, chunk.count)
+                if n < 0, errno == EINTR { continue }
+                condition.withLock {
+                    if n > 0 { stdoutBuffer.append(contentsOf: chunk[0..<n]) } else { stdoutClosed = true }
+                    condition.broadcast()
+                }
+                if n <= 0 { break }
+            }
+        }
+    }
+
+    func send(_ text: String) throws { try sendBytes(Array(text.utf8)) }
+
+    func sendBytes(_ bytes: [UInt8]) throws {
+        try input.fileHandleForWriting.write(contentsOf: Data(bytes))
+    }
+
+    /// Sends one request line.
+    func request(_ id: Int, _ method: String, _ params: JSONValue? = nil) throws {
+        var message: JSONValue = ["jsonrpc": "2.0", "id": .integer(id), "method": .string(method)]
+        if let params, case .object(var object) = message {
+            object["params"] = params
+            message = .object(object)
+        }
+        try send(message.description + "\n")
+    }
+
+    func closeInput() throws { try input.fileHandleForWriting.close() }
+
+    /// The next raw line on stdout, without its newline; nil once stdout closed.
+    func nextLine(timeout: TimeInterval = 10) throws -> [UInt8]? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let newline = stdoutBuffer[max(searched, consumed)...].firstIndex(of: 0x0A) {
+                let line = Array(stdoutBuffer[consumed..<newline])
+                consumed = newline + 1
+                searched = consumed
+                if consumed > 1 << 20, consumed * 2 > stdoutBuffer.count {
+                    stdoutBuffer.removeSubrange(0..<consumed)
+                    consumed = 0
+                    searched = 0
+                }
+                return line
+            }
+            searched = stdoutBuffer.count
+            if stdoutClosed {
+                if consumed == stdoutBuffer.count { return nil }
+                defer { stdoutBuffer = []; consumed = 0; searched = 0 }
+                return Array(stdoutBuffer[consumed...])
+            }
+            if !condition.wait(until: deadline) { throw Timeout(description: "no line on stdout within \(timeout) s; stderr: \(stderrText.suffix(2000))") }
+        }
+    }
+
+    /// The next message on stdout, parsed.
+    func next(timeout: TimeInterval = 10) throws -> JSONValue {
+        guard let line = try nextLine(timeout: timeout) else { throw Timeout(description: "stdout closed; stderr: \(stderr.suffix(2000))") }
+        return try JSONParser.parse(line)
+    }
+
+    /// Sends a request and returns its response (the next message).
+    func call(_ id: Int, _ method: String, _ params: JSONValue? = nil) throws -> JSONValue {
+        try request(id, method, params)
+        return try next()
+    }
+
+    /// Waits for the process to end; its exit status, or nil on timeout.
+    func waitForExit(timeout: TimeInterval = 5) -> Int32? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while process.isRunning {
+            if Date() > deadline { return nil }
+            usleep(2_000)
+        }
+        return process.terminationStatus
+    }
+
+    /// Resident memory of the child in bytes, from /proc.
+    var residentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes * 1024
+    }
+}

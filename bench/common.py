@@ -1,0 +1,110 @@
+"""Shared helpers for the benchmarks: spawning peers, raw line I/O, statistics, reporting."""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN_DIR = ROOT / "bench" / "bin"
+
+
+def revstore_binary() -> str:
+    """The release build of the server (`make bench` builds it)."""
+    return os.environ.get("REVSTORE_BIN") or str(ROOT / ".build" / "release" / "revstore")
+
+
+def build_echo() -> str:
+    """Compiles the C line-echo floor into bench/bin and returns its path."""
+    BIN_DIR.mkdir(parents=True, exist_ok=True)
+    out = BIN_DIR / "echo"
+    source = ROOT / "bench" / "echo.c"
+    if not out.exists() or out.stat().st_mtime < source.stat().st_mtime:
+        subprocess.run(["cc", "-O2", "-o", str(out), str(source)], check=True)
+    return str(out)
+
+
+class LinePeer:
+    """A child process spoken to in newline-delimited messages over raw pipe descriptors."""
+
+    def __init__(self, argv: list[str], cpu: int | None = None):
+        pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, preexec_fn=pin)
+        self.wfd = self.proc.stdin.fileno()
+        self.rfd = self.proc.stdout.fileno()
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self.wfd, view)
+            view = view[n:]
+
+    def read_line(self) -> bytes:
+        while True:
+            i = self.buffer.find(b"\n")
+            if i >= 0:
+                line = bytes(self.buffer[:i])
+                del self.buffer[: i + 1]
+                return line
+            chunk = os.read(self.rfd, 1 << 16)
+            if not chunk:
+                raise EOFError("peer closed its output")
+            self.buffer += chunk
+
+    def read_lines(self, count: int) -> int:
+        """Reads `count` lines, counting newlines chunk by chunk (no per-line parsing)."""
+        seen = self.buffer.count(b"\n")
+        self.buffer.clear()
+        while seen < count:
+            chunk = os.read(self.rfd, 1 << 16)
+            if not chunk:
+                raise EOFError("peer closed its output")
+            seen += chunk.count(b"\n")
+        return seen
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summarize(samples: list[float]) -> dict:
+    return {"p50": percentile(samples, 50), "p99": percentile(samples, 99), "mean": statistics.fmean(samples)}
+
+
+def report(name: str, rows: list[tuple[str, str, bool]], results: dict) -> bool:
+    """Prints a table of checks (label, figure, ok) and writes bench/results/NAME.json."""
+    print(f"\n== {name}")
+    ok = True
+    for label, figure, passed in rows:
+        ok &= passed
+        print(f"  {'PASS' if passed else 'FAIL'}  {label}: {figure}")
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{name}.json").write_text(json.dumps(results, indent=2, sort_keys=True))
+    return ok
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+def exit_with(ok: bool) -> None:
+    sys.exit(0 if ok else 1)
