@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "revstore", targets: ["revstore"]),
         .library(name: "RevstoreEngine", targets: ["RevstoreEngine"]),
+        .library(name: "RevstoreJSON", targets: ["RevstoreJSON"]),
         .library(name: "RevstoreJSONRPC", targets: ["RevstoreJSONRPC"]),
         .library(name: "RevstoreServer", targets: ["RevstoreServer"]),
     ],
@@ -16,22 +17,25 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // JSON values, line framing, JSON-RPC 2.0 messages and dispatch over a byte stream.
+        // JSON values: a strict byte-level parser, a canonical writer, and Codable bridges.
+        .target(name: "RevstoreJSON"),
+        // Line framing, JSON-RPC 2.0 messages and dispatch over a byte stream.
         // Knows nothing of Revstore.
         .target(
             name: "RevstoreJSONRPC",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["RevstoreJSON", .product(name: "Logging", package: "swift-log")]
         ),
         // The versioned store on SQLite. Knows nothing of JSON-RPC.
         .target(
             name: "RevstoreEngine",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["RevstoreJSON", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Binds protocol methods (one file each) to the engine.
         .target(
             name: "RevstoreServer",
             dependencies: [
                 "RevstoreEngine",
+                "RevstoreJSON",
                 "RevstoreJSONRPC",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -44,11 +48,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "RevstoreJSONRPCTests", dependencies: ["RevstoreJSONRPC"]),
-        .testTarget(name: "RevstoreEngineTests", dependencies: ["RevstoreEngine"]),
+        .testTarget(name: "RevstoreJSONTests", dependencies: ["RevstoreJSON"]),
+        .testTarget(name: "RevstoreJSONRPCTests", dependencies: ["RevstoreJSON", "RevstoreJSONRPC"]),
+        .testTarget(name: "RevstoreEngineTests", dependencies: ["RevstoreEngine", "RevstoreJSON"]),
         .testTarget(
             name: "RevstoreServerTests",
-            dependencies: ["RevstoreServer", "RevstoreJSONRPC", "RevstoreEngine"]
+            dependencies: ["RevstoreServer", "RevstoreJSON", "RevstoreJSONRPC", "RevstoreEngine"]
         ),
     ]
 )

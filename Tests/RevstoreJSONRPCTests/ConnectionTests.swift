@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RevstoreJSONRPC
+@testable import RevstoreJSON
 
 @Suite("Dispatch and scheduling")
 struct ConnectionTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RevstoreJSONRPC
+@testable import RevstoreJSON
 
 /// The JSON-RPC 2.0 specification's own examples, against a small test dispatcher.
 @Suite("JSON-RPC specification vectors")

@@ -1,5 +1,6 @@
 import Testing
 @testable import RevstoreJSONRPC
+@testable import RevstoreJSON
 
 @Suite("Line framing")
 struct LineFramerTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import RevstoreJSONRPC
+@testable import RevstoreJSON
 
 /// Collects what a connection sends, for assertions.
 final class CollectingSink: MessageSink, @unchecked Sendable {

@@ -1,3 +1,4 @@
+import RevstoreJSON
 import Foundation
 import RevstoreJSONRPC
 

@@ -2,11 +2,15 @@ import Foundation
 import GRDB
 
 /// A Revstore store: one SQLite database in WAL mode, migrated to the current schema.
+///
+/// Writes go through a group-commit queue (`submitWrite`); reads run concurrently on their
+/// own snapshot (`read`).
 public final class Store: Sendable {
     public let configuration: StoreConfiguration
     let database: any DatabaseWriter
+    let writes: WriteQueue
 
-    public init(_ configuration: StoreConfiguration) throws(StoreError) {
+    public init(_ configuration: StoreConfiguration) throws(EngineError) {
         self.configuration = configuration
         var config = Configuration()
         config.busyMode = .timeout(configuration.busyTimeout)
@@ -25,8 +29,9 @@ public final class Store: Sendable {
             }
             try StoreSchema.migrate(database)
         } catch {
-            throw StoreError(error)
+            throw EngineError(error)
         }
+        writes = WriteQueue(database: database)
     }
 
     /// The file path, or `:memory:`.
@@ -34,6 +39,20 @@ public final class Store: Sendable {
         switch configuration.location {
         case .memory: ":memory:"
         case .file(let path): path
+        }
+    }
+
+    /// Queues a write behind every write submitted before it; see `WriteQueue`.
+    func submitWrite<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
+        writes.submit(work)
+    }
+
+    /// Runs `work` on a consistent snapshot, concurrently with other reads.
+    func read<Value: Sendable>(_ work: @escaping @Sendable (Database) throws -> Value) async throws(EngineError) -> Value {
+        do {
+            return try await database.read(work)
+        } catch {
+            throw EngineError(error)
         }
     }
 }

@@ -1,6 +1,12 @@
 import GRDB
 
 /// The store's schema, as append-only migrations: never edit a registered migration, add one.
+///
+/// How versions are stored (see protocol/DESIGN.md): an entity version is one row of
+/// `entity_version`, valid on its branch from session version `valid_from` until `valid_to`
+/// (exclusive; NULL while current). A version stores only the rows it changed. Reading an entity
+/// at version v of a branch is one index seek per segment of the branch's ancestry: the row with
+/// the greatest `valid_from <= v` on that segment's branch.
 enum StoreSchema {
     /// Migrates `database`, tolerating another process migrating the same file at the same
     /// moment: the loser of that race fails its attempt, then finds the work done.
@@ -18,12 +24,81 @@ enum StoreSchema {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: store metadata") { db in
-            try db.create(table: "store_meta") { t in
-                t.primaryKey("key", .text)
-                t.column("value", .text).notNull()
-            }
-            try db.execute(sql: "INSERT INTO store_meta(key, value) VALUES ('format', '1')")
+        migrator.registerMigration("v1: sessions, branches, versions, entities") { db in
+            try db.execute(sql: """
+                CREATE TABLE store_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO store_meta(key, value) VALUES ('format', '1');
+
+                CREATE TABLE session(
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    created_at TEXT NOT NULL,
+                    metadata TEXT NOT NULL,
+                    default_branch TEXT NOT NULL
+                );
+
+                CREATE TABLE branch(
+                    id INTEGER PRIMARY KEY,
+                    session_id INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    head INTEGER NOT NULL,
+                    base_branch_id INTEGER REFERENCES branch(id),
+                    base_version INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    UNIQUE(session_id, name)
+                );
+
+                CREATE TABLE version(
+                    branch_id INTEGER NOT NULL REFERENCES branch(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    actor TEXT,
+                    message TEXT,
+                    metadata TEXT NOT NULL,
+                    turn TEXT,
+                    change_count INTEGER NOT NULL,
+                    review_status TEXT NOT NULL DEFAULT 'draft',
+                    submitted_at TEXT, submitted_by TEXT,
+                    reviewed_at TEXT, reviewed_by TEXT,
+                    review_notes TEXT,
+                    PRIMARY KEY(branch_id, number)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE entity(
+                    key INTEGER PRIMARY KEY,
+                    session_id INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    type TEXT NOT NULL,
+                    entity_id TEXT NOT NULL,
+                    UNIQUE(session_id, type, entity_id)
+                );
+
+                CREATE TABLE entity_version(
+                    id INTEGER PRIMARY KEY,
+                    entity_key INTEGER NOT NULL REFERENCES entity(key) ON DELETE CASCADE,
+                    branch_id INTEGER NOT NULL,
+                    valid_from INTEGER NOT NULL,
+                    valid_to INTEGER,
+                    number INTEGER NOT NULL,
+                    change TEXT NOT NULL,
+                    version_id TEXT NOT NULL UNIQUE,
+                    parent_version_id TEXT,
+                    lineage_id TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    deleted INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    created_at_version INTEGER NOT NULL,
+                    created_by TEXT,
+                    updated_at TEXT NOT NULL,
+                    updated_by TEXT,
+                    deleted_at TEXT,
+                    deleted_by TEXT
+                );
+                -- As-of reads: the latest row of an entity on a branch at or before a version.
+                CREATE INDEX entity_version_as_of ON entity_version(entity_key, branch_id, valid_from);
+                -- What a version changed: version/get, diff, revert.
+                CREATE INDEX entity_version_by_version ON entity_version(branch_id, valid_from);
+                CREATE INDEX entity_version_lineage ON entity_version(lineage_id);
+                """)
         }
         return migrator
     }

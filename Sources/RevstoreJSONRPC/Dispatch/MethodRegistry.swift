@@ -1,3 +1,5 @@
+import RevstoreJSON
+
 /// The methods a connection serves, keyed by name.
 ///
 /// Typed registrations decode params once into the method's type; a `DecodingError` becomes

@@ -1,3 +1,5 @@
+import RevstoreJSON
+
 /// One JSON-RPC message from the client, classified.
 enum IncomingMessage {
     case request(id: RequestID, method: String, params: JSONValue?)

@@ -1,3 +1,5 @@
+import RevstoreJSON
+
 /// A JSON-RPC error object: `{code, message, data}`.
 ///
 /// Every error carries `data.reason`, a stable machine-readable string, beside the numeric

@@ -1,3 +1,5 @@
+import RevstoreJSON
+
 /// A request id, echoed back exactly as it arrived.
 ///
 /// Numbers keep their literal text, so `12345678901234567890` and `-1` come back unchanged.

@@ -7,7 +7,8 @@ public enum ProcessPlumbing {
     ///   `print` anywhere in the process lands in the log, never in the protocol stream;
     /// - ignores SIGPIPE, so a vanished host shows up as `EPIPE` on write instead of a kill;
     /// - clears any signal mask inherited from the host (a host that spawns from a worker
-    ///   thread may pass one that blocks SIGTERM), so SIGTERM always stops the server.
+    ///   thread may pass one that blocks SIGTERM) and catches SIGTERM from here on, so it
+    ///   always stops the server cleanly, even during start-up.
     ///
     /// Returns the private descriptor for protocol output.
     public static func prepare() -> Int32 {
@@ -15,6 +16,7 @@ public enum ProcessPlumbing {
         sigemptyset(&empty)
         sigprocmask(SIG_SETMASK, &empty, nil)
         signal(SIGPIPE, SIG_IGN)
+        TerminationSignal.install()
         let protocolFD = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
         precondition(protocolFD >= 0, "cannot duplicate standard output")
         fflush(nil)

@@ -87,11 +87,7 @@ public final class StdioTransport: @unchecked Sendable {
     public func run(_ connection: Connection) -> StopReason {
         connection.onExit { [weak self] code in self?.stop(.exitRequested(code: code)) }
         output.onBrokenPipe { [weak self] in self?.stop(.outputClosed) }
-        signal(SIGTERM, SIG_IGN)
-        let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        termination.setEventHandler { [weak self] in self?.stop(.terminated) }
-        termination.resume()
-        defer { termination.cancel() }
+        TerminationSignal.onTerminate { [weak self] in self?.stop(.terminated) }
 
         var framer = LineFramer(maximumLineBytes: options.maximumMessageBytes)
         let process: (LineFramer.Frame) -> Void = { [options] frame in

@@ -1,24 +1,28 @@
 import RevstoreEngine
+import RevstoreJSON
 import RevstoreJSONRPC
 
-/// Revstore's application error codes (protocol §5).
+/// Revstore's application error codes (protocol.md §5).
 extension RPCError {
     public static let shuttingDown = RPCError(code: -32010, reason: "SHUTTING_DOWN", message: "The server is shutting down.")
-
-    static func busy(_ detail: String) -> RPCError {
-        RPCError(code: -32008, reason: "BUSY", message: "The store stayed locked past the busy timeout; try again.", details: ["detail": .string(detail)])
-    }
-
-    static func storage(_ detail: String) -> RPCError {
-        RPCError(code: -32009, reason: "STORAGE_ERROR", message: "The store could not be read or written.", details: ["detail": .string(detail)])
-    }
 }
 
-extension StoreError: RPCErrorConvertible {
+extension EngineError: RPCErrorConvertible {
+    /// The protocol's code for each engine reason; a malformed argument is `-32602`.
+    static let codes: [EngineError.Code: Int] = [
+        .notFound: -32001, .alreadyExists: -32002, .conflict: -32003, .validationFailed: -32004,
+        .mergeConflict: -32005, .invalidState: -32006, .schemaConflict: -32007, .busy: -32008, .storage: -32009,
+    ]
+
     public var rpcError: RPCError {
-        switch kind {
-        case .busy: .busy(description)
-        case .storage: .storage(description)
+        if code == .invalidArgument {
+            var error = RPCError.invalidParams(message, path: details["path"]?.stringValue ?? "")
+            if case .object(var data) = error.data {
+                for (key, value) in details where data[key] == nil { data[key] = value }
+                error.data = .object(data)
+            }
+            return error
         }
+        return RPCError(code: Self.codes[code] ?? -32603, reason: code.rawValue, message: message, details: details)
     }
 }

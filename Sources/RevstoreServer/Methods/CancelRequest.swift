@@ -1,3 +1,4 @@
+import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `$/cancelRequest` (notification): a queued or running read is answered `-32800`.

@@ -1,3 +1,4 @@
+import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `shutdown`: answers `null`; every later request fails with `SHUTTING_DOWN`.

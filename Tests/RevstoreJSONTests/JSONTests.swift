@@ -1,5 +1,16 @@
 import Testing
-@testable import RevstoreJSONRPC
+@testable import RevstoreJSON
+
+/// The dotted coding path of a decoding failure.
+func decodingPath(_ error: DecodingError) -> String {
+    let path: [any CodingKey]
+    switch error {
+    case .keyNotFound(let key, let context): path = context.codingPath + [key]
+    case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+    @unknown default: path = []
+    }
+    return path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+}
 
 @Suite("JSON parsing and writing")
 struct JSONTests {
@@ -77,15 +88,14 @@ struct JSONTests {
         #expect(try JSONValueEncoder().encode(decoded) == value)
 
         let bad: JSONValue = ["name": "x", "inner": ["n": 3, "tags": ["a", 2]]]
-        let error = RPCError(decodingError: try #require(throws: DecodingError.self) { try JSONValueDecoder().decode(Outer.self, from: bad) })
-        #expect(error.code == -32602)
-        #expect(error.data["path"] == "inner.tags.1")
+        let error = decodingPath(try #require(throws: DecodingError.self) { try JSONValueDecoder().decode(Outer.self, from: bad) })
+        #expect(error == "inner.tags.1")
 
-        let missing = RPCError(decodingError: try #require(throws: DecodingError.self) { try JSONValueDecoder().decode(Outer.self, from: [:]) })
-        #expect(missing.data["path"] == "name")
-        let fraction = RPCError(decodingError: try #require(throws: DecodingError.self) {
+        let missing = decodingPath(try #require(throws: DecodingError.self) { try JSONValueDecoder().decode(Outer.self, from: [:]) })
+        #expect(missing == "name")
+        let fraction = decodingPath(try #require(throws: DecodingError.self) {
             try JSONValueDecoder().decode(Inner.self, from: ["n": 1.5, "tags": []])
         })
-        #expect(fraction.data["path"] == "n")
+        #expect(fraction == "n")
     }
 }

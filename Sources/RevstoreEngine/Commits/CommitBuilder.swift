@@ -1,0 +1,247 @@
+import Foundation
+import GRDB
+import RevstoreJSON
+
+/// Applies a commit's operations inside a write transaction.
+///
+/// Operations run in order against a working state, so a later op sees an earlier one's
+/// effect; at the end each touched entity whose final state differs from its state at the
+/// head gets exactly one new row, and the branch gets one new version.
+struct CommitBuilder {
+    /// One entity as the commit sees it.
+    private struct Working {
+        var type: String
+        var id: String
+        var key: Int64?
+        /// The visible row at the head before this commit.
+        var before: EntityVersionRow?
+        var data: JSONValue?
+        var deleted: Bool
+        /// Set by `fork`: the new entity's parent version and lineage.
+        var forkedFrom: (versionID: String, lineageID: String)?
+
+        var exists: Bool { data != nil }
+        /// The entity version a client's `ifVersion` compares with (0 when absent).
+        var currentNumber: Int { before?.number ?? 0 }
+    }
+
+    private struct Reference: Hashable {
+        var type: String
+        var id: String
+    }
+
+    let db: Database
+    let session: SessionRow
+    let branch: BranchRow
+    let segments: [Segment]
+    let actor: String?
+    let now = Timestamp.now()
+
+    private var working: [Reference: Working] = [:]
+    private var order: [Reference] = []
+    private var touched: Set<Reference> = []
+
+    init(db: Database, session: SessionRow, branch: BranchRow, actor: String?) throws {
+        self.db = db
+        self.session = session
+        self.branch = branch
+        self.actor = actor
+        self.segments = try db.segments(of: branch, at: branch.head)
+    }
+
+    var newVersion: Int { branch.head + 1 }
+
+    // MARK: - Operations
+
+    mutating func apply(_ operations: [CommitOperation]) throws {
+        for (index, operation) in operations.enumerated() {
+            do {
+                try apply(operation, path: "ops.\(index)")
+            } catch let error as EngineError {
+                throw error.with("opIndex", .integer(index))
+            }
+        }
+    }
+
+    private mutating func apply(_ operation: CommitOperation, path: String) throws {
+        switch operation {
+        case .put(let type, let id, let data, let ifVersion):
+            let id = id ?? UUID().uuidString.lowercased()
+            let reference = try load(type: type, id: id, path: path)
+            var entity = working[reference]!
+            try check(ifVersion, entity, path: path)
+            if entity.exists && entity.deleted { throw deletedEntity(entity) }
+            entity.data = try objectData(data, path: "\(path).data")
+            entity.deleted = false
+            update(reference, entity)
+
+        case .patch(let type, let id, let patch, let ifVersion):
+            let reference = try load(type: type, id: id, path: path)
+            var entity = working[reference]!
+            try check(ifVersion, entity, path: path)
+            guard let current = entity.data else { throw missing(entity) }
+            if entity.deleted { throw deletedEntity(entity) }
+            guard patch.objectValue != nil else {
+                throw EngineError.invalidArgument("a patch must be a JSON object (RFC 7396 merge patch)", path: "\(path).patch")
+            }
+            entity.data = try objectData(current.merging(patch: patch), path: "\(path).patch")
+            update(reference, entity)
+
+        case .delete(let type, let id, let ifVersion):
+            let reference = try load(type: type, id: id, path: path)
+            var entity = working[reference]!
+            try check(ifVersion, entity, path: path)
+            guard entity.exists else { throw missing(entity) }
+            entity.deleted = true
+            update(reference, entity)
+
+        case .restore(let type, let id, let data):
+            let reference = try load(type: type, id: id, path: path)
+            var entity = working[reference]!
+            guard let current = entity.data else { throw missing(entity) }
+            guard entity.deleted else {
+                throw EngineError.invalidState("\(type) \"\(id)\" is not deleted, so it cannot be restored")
+            }
+            entity.data = try data.map { try objectData($0, path: "\(path).data") } ?? current
+            entity.deleted = false
+            update(reference, entity)
+
+        case .fork(let type, let id, let newID, let patch):
+            let sourceReference = try load(type: type, id: id, path: path)
+            let source = working[sourceReference]!
+            guard let sourceData = source.data else { throw missing(source) }
+            if source.deleted { throw deletedEntity(source) }
+            guard let sourceRow = source.before, touched.contains(sourceReference) == false else {
+                throw EngineError.invalidState("\(type) \"\(id)\" has uncommitted changes in this commit; fork it in a later commit")
+            }
+            if let patch, patch.objectValue == nil {
+                throw EngineError.invalidArgument("a patch must be a JSON object (RFC 7396 merge patch)", path: "\(path).patch")
+            }
+            let targetID = newID ?? UUID().uuidString.lowercased()
+            let reference = try load(type: type, id: targetID, path: path, idPath: "\(path).newId")
+            var entity = working[reference]!
+            if entity.exists {
+                throw EngineError(.alreadyExists, "\(type) \"\(targetID)\" already exists.",
+                                  ["kind": "entity", "type": .string(type), "id": .string(targetID)])
+            }
+            entity.data = try objectData(patch.map { sourceData.merging(patch: $0) } ?? sourceData, path: "\(path).patch")
+            entity.deleted = false
+            entity.forkedFrom = (sourceRow.versionID, sourceRow.lineageID)
+            update(reference, entity)
+        }
+    }
+
+    private mutating func load(type: String, id: String, path: String, idPath: String? = nil) throws -> Reference {
+        try Names.checkType(type, path: "\(path).type")
+        try Names.checkEntityID(id, path: idPath ?? "\(path).id")
+        let reference = Reference(type: type, id: id)
+        if working[reference] == nil {
+            let key = try db.entityKey(session: session, type: type, id: id)
+            let before = try key.flatMap { try db.entityRow(entityKey: $0, segments: segments) }
+            working[reference] = Working(
+                type: type, id: id, key: key, before: before,
+                data: before?.parsedData, deleted: before?.deleted ?? false, forkedFrom: nil
+            )
+            order.append(reference)
+        }
+        return reference
+    }
+
+    private mutating func update(_ reference: Reference, _ entity: Working) {
+        working[reference] = entity
+        touched.insert(reference)
+    }
+
+    private func check(_ ifVersion: Int?, _ entity: Working, path: String) throws {
+        guard let expected = ifVersion else { return }
+        if expected == 0, entity.exists {
+            throw EngineError(.alreadyExists, "\(entity.type) \"\(entity.id)\" already exists.",
+                              ["kind": "entity", "type": .string(entity.type), "id": .string(entity.id), "actual": .integer(entity.currentNumber)])
+        }
+        guard expected == entity.currentNumber else {
+            throw EngineError(.conflict, "\(entity.type) \"\(entity.id)\" is at version \(entity.currentNumber), not \(expected).",
+                              ["expected": .integer(expected), "actual": .integer(entity.currentNumber),
+                               "type": .string(entity.type), "id": .string(entity.id)])
+        }
+    }
+
+    private func objectData(_ data: JSONValue, path: String) throws -> JSONValue {
+        guard data.objectValue != nil else {
+            throw EngineError.invalidArgument("entity data must be a JSON object, not \(data.typeName)", path: path)
+        }
+        return data.canonicalized
+    }
+
+    private func missing(_ entity: Working) -> EngineError {
+        .notFound("entity", ["type": .string(entity.type), "id": .string(entity.id)], "\(entity.type) \"\(entity.id)\"")
+    }
+
+    private func deletedEntity(_ entity: Working) -> EngineError {
+        .invalidState("\(entity.type) \"\(entity.id)\" is deleted; restore it first")
+    }
+
+    // MARK: - Writing
+
+    /// Writes the new version; returns nil when nothing changed and `allowEmpty` is false.
+    mutating func finish(message: String?, metadata: JSONValue?, allowEmpty: Bool, turn: String? = nil) throws -> CommitResult {
+        let version = newVersion
+        var changes: [Change] = []
+        var rows: [(Working, String, Change.Kind)] = []
+        for reference in order where touched.contains(reference) {
+            let entity = working[reference]!
+            guard let data = entity.data else { continue }
+            let text = data.canonicalText
+            let kind: Change.Kind
+            if let before = entity.before {
+                if before.deleted == entity.deleted, before.data == text { continue }
+                kind = entity.deleted ? .deleted : (before.deleted ? .restored : .updated)
+            } else {
+                kind = .created
+            }
+            rows.append((entity, text, kind))
+        }
+        guard !rows.isEmpty || allowEmpty else {
+            return CommitResult(session: session.name, branch: branch.name, version: branch.head, created: false, changes: [])
+        }
+
+        for (entity, text, kind) in rows {
+            changes.append(try write(entity, data: text, change: kind, version: version))
+        }
+        try db.execute(sql: """
+            INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
+        try db.execute(sql: "UPDATE branch SET head = ? WHERE id = ?", arguments: [version, branch.id])
+        return CommitResult(session: session.name, branch: branch.name, version: version, created: true, changes: changes)
+    }
+
+    private func write(_ entity: Working, data: String, change: Change.Kind, version: Int) throws -> Change {
+        let key: Int64
+        if let existing = entity.key {
+            key = existing
+        } else {
+            try db.execute(sql: "INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)", arguments: [session.id, entity.type, entity.id])
+            key = db.lastInsertedRowID
+        }
+        let before = entity.before
+        if let before, before.branchID == branch.id {
+            try db.execute(sql: "UPDATE entity_version SET valid_to = ? WHERE id = ?", arguments: [version, before.id])
+        }
+        let versionID = UUID().uuidString.lowercased()
+        let number = (before?.number ?? 0) + 1
+        let deletedAt = entity.deleted ? (before?.deleted == true ? before?.deletedAt : now) : nil
+        let deletedBy = entity.deleted ? (before?.deleted == true ? before?.deletedBy : actor) : nil
+        try db.execute(sql: """
+            INSERT INTO entity_version(entity_key, branch_id, valid_from, number, change, version_id, parent_version_id,
+                lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                key, branch.id, version, number, change.rawValue, versionID,
+                entity.forkedFrom?.versionID ?? before?.versionID,
+                entity.forkedFrom?.lineageID ?? before?.lineageID ?? UUID().uuidString.lowercased(),
+                data, entity.deleted, before?.createdAt ?? now, before?.createdAtVersion ?? version,
+                before == nil ? actor : before?.createdBy, now, actor, deletedAt, deletedBy,
+            ])
+        return Change(type: entity.type, id: entity.id, change: change, version: number, versionId: versionID)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+import RevstoreJSON
+
+extension Store {
+    /// Queues a commit behind every write submitted before it.
+    public func submitCommit(_ request: CommitRequest) -> WriteTicket<CommitResult> {
+        submitWrite { db in try Self.commit(request, in: db) }
+    }
+
+    static func commit(_ request: CommitRequest, in db: Database) throws -> CommitResult {
+        let session = try db.sessionRow(request.session)
+        let branch = try db.branchRow(session: session, name: request.branch)
+        try checkExpected(request.expectedVersion, branch)
+        var builder = try CommitBuilder(db: db, session: session, branch: branch, actor: request.actor)
+        try builder.apply(request.operations)
+        return try builder.finish(message: request.message, metadata: request.metadata, allowEmpty: request.allowEmpty)
+    }
+
+    static func checkExpected(_ expected: Int?, _ branch: BranchRow) throws {
+        if let expected, expected != branch.head {
+            throw EngineError(.conflict, "Branch \"\(branch.name)\" is at version \(branch.head), not \(expected).",
+                              ["expected": .integer(expected), "actual": .integer(branch.head), "branch": .string(branch.name)])
+        }
+    }
+}
+
+extension Store {
+    /// A one-op commit that also answers with the entity it wrote (the tombstone for a delete),
+    /// read in the same transaction, so it is exactly the state of the new version.
+    public func submitEntityWrite(_ request: CommitRequest) -> WriteTicket<(result: CommitResult, entity: Entity?)> {
+        var request = request
+        // Ids are fixed before queueing, so the entity can be read back after the commit.
+        let target: (type: String, id: String)
+        switch request.operations.first {
+        case .put(let type, let id, let data, let ifVersion):
+            let id = id ?? UUID().uuidString.lowercased()
+            request.operations = [.put(type: type, id: id, data: data, ifVersion: ifVersion)]
+            target = (type, id)
+        case .fork(let type, let id, let newID, let patch):
+            let newID = newID ?? UUID().uuidString.lowercased()
+            request.operations = [.fork(type: type, id: id, newID: newID, patch: patch)]
+            target = (type, newID)
+        case .patch(let type, let id, _, _), .delete(let type, let id, _), .restore(let type, let id, _):
+            target = (type, id)
+        case nil:
+            target = ("", "")
+        }
+        return submitWrite { db in
+            let result = try Self.commit(request, in: db)
+            let position = try db.resolve(ReadPosition(session: request.session, branch: result.branch))
+            let row = try db.entityKey(session: position.session, type: target.type, id: target.id)
+                .flatMap { try db.entityRow(entityKey: $0, segments: position.segments) }
+            return (result, row?.entity(branchNames: position.branchNames))
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import GRDB
+import RevstoreJSON
+
+/// Why the engine refused or failed a request.
+///
+/// `code` is an open set of stable reasons (`NOT_FOUND`, `CONFLICT`, …); `details` holds what
+/// the protocol's error `data` carries beside it (`kind`, `expected`, `actual`, …).
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let notFound = Code(rawValue: "NOT_FOUND")
+        public static let alreadyExists = Code(rawValue: "ALREADY_EXISTS")
+        public static let conflict = Code(rawValue: "CONFLICT")
+        public static let validationFailed = Code(rawValue: "VALIDATION_FAILED")
+        public static let mergeConflict = Code(rawValue: "MERGE_CONFLICT")
+        public static let invalidState = Code(rawValue: "INVALID_STATE")
+        public static let schemaConflict = Code(rawValue: "SCHEMA_CONFLICT")
+        /// The store stayed locked past the busy timeout; worth retrying.
+        public static let busy = Code(rawValue: "BUSY")
+        /// Disk full, read-only file, I/O error, corruption, or a file that is not a store.
+        public static let storage = Code(rawValue: "STORAGE_ERROR")
+        /// A parameter is malformed in a way only the engine can tell (a bad id, a non-object).
+        public static let invalidArgument = Code(rawValue: "INVALID_ARGUMENT")
+    }
+
+    public var code: Code
+    /// One human sentence.
+    public var message: String
+    public var details: [String: JSONValue]
+
+    public init(_ code: Code, _ message: String, _ details: [String: JSONValue] = [:]) {
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// Adds or replaces one detail.
+    func with(_ key: String, _ value: JSONValue) -> EngineError {
+        var copy = self
+        copy.details[key] = value
+        return copy
+    }
+}
+
+extension EngineError {
+    static func notFound(_ kind: String, _ keys: [String: JSONValue], _ what: String) -> EngineError {
+        var details = keys
+        details["kind"] = .string(kind)
+        return EngineError(.notFound, "No \(kind) \(what).", details)
+    }
+
+    static func invalidState(_ detail: String) -> EngineError {
+        EngineError(.invalidState, detail, ["detail": .string(detail)])
+    }
+
+    static func invalidArgument(_ detail: String, path: String) -> EngineError {
+        EngineError(.invalidArgument, detail, ["path": .string(path)])
+    }
+
+    /// Maps anything thrown inside a database access to an engine error.
+    init(_ error: any Error) {
+        if let error = error as? EngineError {
+            self = error
+        } else if let error = error as? DatabaseError {
+            let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            let detail = error.message ?? "\(error.resultCode)"
+            self.init(busy ? .busy : .storage, busy ? "The store stayed locked past the busy timeout." : "The store could not be read or written.", ["detail": .string(detail)])
+        } else {
+            self.init(.storage, "The store could not be read or written.", ["detail": .string(String(describing: error))])
+        }
+    }
+}

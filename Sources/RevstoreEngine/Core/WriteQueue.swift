@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+
+/// The result of a write, available once its transaction is durable.
+public final class WriteTicket<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<Value, EngineError>?
+    private var waiter: CheckedContinuation<Value, any Error>?
+
+    init() {}
+
+    func complete(_ outcome: Result<Value, EngineError>) {
+        let waiter = lock.withLock { () -> CheckedContinuation<Value, any Error>? in
+            result = outcome
+            defer { self.waiter = nil }
+            return self.waiter
+        }
+        waiter?.resume(with: outcome.mapError { $0 as any Error })
+    }
+
+    /// Waits until the write is committed (and synced, with `--durability full`).
+    public func value() async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = lock.withLock { () -> Result<Value, EngineError>? in
+                if result == nil { waiter = continuation }
+                return result
+            }
+            if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
+        }
+    }
+}
+
+/// Group commit: writes are queued in submission order and applied by one drain loop, which
+/// runs everything queued so far in one transaction, each write in its own savepoint, then
+/// commits once. Writes that arrive while a commit is syncing form the next group, so under
+/// concurrency many commits share one fsync; each still gets its own version and is
+/// acknowledged only once durable. A write that throws is rolled back alone.
+final class WriteQueue: @unchecked Sendable {
+    private struct Pending {
+        let apply: (Database) throws -> Void
+        let commit: () -> Void
+        let fail: (EngineError) -> Void
+    }
+
+    /// The most writes one transaction takes, so one group cannot hold the lock for long.
+    private static let maximumGroup = 256
+
+    private let database: any DatabaseWriter
+    private let lock = NSLock()
+    private var pending: [Pending] = []
+    private var draining = false
+
+    init(database: any DatabaseWriter) {
+        self.database = database
+    }
+
+    /// Queues `work`; the ticket completes after the transaction that ran it commits.
+    func submit<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
+        let ticket = WriteTicket<Value>()
+        var outcome: Value?
+        let entry = Pending(
+            apply: { db in outcome = try work(db) },
+            commit: { ticket.complete(.success(outcome!)) },
+            fail: { ticket.complete(.failure($0)) }
+        )
+        let startDrain = lock.withLock {
+            pending.append(entry)
+            if draining { return false }
+            draining = true
+            return true
+        }
+        if startDrain {
+            database.asyncWriteWithoutTransaction { [self] db in drain(db) }
+        }
+        return ticket
+    }
+
+    private func drain(_ db: Database) {
+        while true {
+            let group: [Pending] = lock.withLock {
+                let count = min(pending.count, Self.maximumGroup)
+                let taken = Array(pending.prefix(count))
+                pending.removeFirst(count)
+                if taken.isEmpty { draining = false }
+                return taken
+            }
+            if group.isEmpty { return }
+            run(group, db)
+        }
+    }
+
+    private func run(_ group: [Pending], _ db: Database) {
+        var failures: [Int: EngineError] = [:]
+        do {
+            try db.inTransaction(.immediate) {
+                for (index, write) in group.enumerated() {
+                    do {
+                        try db.inSavepoint {
+                            try write.apply(db)
+                            return .commit
+                        }
+                    } catch {
+                        failures[index] = EngineError(error)
+                    }
+                }
+                return .commit
+            }
+        } catch {
+            let failure = EngineError(error)
+            for write in group { write.fail(failure) }
+            return
+        }
+        for (index, write) in group.enumerated() {
+            if let failure = failures[index] { write.fail(failure) } else { write.commit() }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import RevstoreJSON
+
+/// The protocol's JSON shapes (protocol.md §3). Absent optionals are written as `null`.
+extension Session {
+    public var json: JSONValue {
+        ["session": .string(name), "createdAt": .string(createdAt), "metadata": metadata,
+         "defaultBranch": .string(defaultBranch), "version": .integer(version)]
+    }
+}
+
+extension Branch {
+    public var json: JSONValue {
+        ["session": .string(session), "name": .string(name), "head": .integer(head),
+         "base": base.map { ["branch": .string($0.branch), "version": .integer($0.version)] } ?? .null,
+         "createdAt": .string(createdAt)]
+    }
+}
+
+extension Entity {
+    public var json: JSONValue {
+        [
+            "type": .string(type), "id": .string(id), "version": .integer(version), "data": data,
+            "deleted": .bool(deleted), "createdAt": .string(createdAt), "updatedAt": .string(updatedAt),
+            "createdAtVersion": .integer(createdAtVersion), "updatedAtVersion": .integer(updatedAtVersion),
+            "createdBy": .optional(createdBy), "updatedBy": .optional(updatedBy),
+            "deletedAt": .optional(deletedAt), "deletedBy": .optional(deletedBy),
+            "versionId": .string(versionId), "parentVersionId": .optional(parentVersionId),
+            "lineageId": .string(lineageId), "branch": .string(branch),
+        ]
+    }
+}
+
+extension Change {
+    public var json: JSONValue {
+        ["type": .string(type), "id": .string(id), "change": .string(change.rawValue),
+         "version": .integer(version), "versionId": .string(versionId)]
+    }
+}
+
+extension VersionInfo {
+    public var json: JSONValue {
+        [
+            "session": .string(session), "branch": .string(branch), "version": .integer(version),
+            "createdAt": .string(createdAt), "actor": .optional(actor), "message": .optional(message),
+            "metadata": metadata, "turn": .optional(turn), "changeCount": .integer(changeCount),
+            "review": [
+                "status": .string(review.status), "submittedAt": .optional(review.submittedAt),
+                "submittedBy": .optional(review.submittedBy), "reviewedAt": .optional(review.reviewedAt),
+                "reviewedBy": .optional(review.reviewedBy), "notes": .optional(review.notes),
+            ],
+        ]
+    }
+}
+
+extension CommitResult {
+    public var json: JSONValue {
+        ["session": .string(session), "branch": .string(branch), "version": .integer(version),
+         "created": .bool(created), "changes": .array(changes.map(\.json))]
+    }
+}
+
+extension EntityDifference {
+    public var json: JSONValue {
+        ["type": .string(type), "id": .string(id), "change": .string(change.rawValue),
+         "before": before?.json ?? .null, "after": after?.json ?? .null, "patch": .array(patch)]
+    }
+}
+
+extension JSONValue {
+    /// A string, or `null` for nil.
+    static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+}

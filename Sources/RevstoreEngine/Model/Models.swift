@@ -1,0 +1,112 @@
+import RevstoreJSON
+
+/// A named container of versioned state.
+public struct Session: Sendable, Equatable {
+    public var name: String
+    public var createdAt: String
+    public var metadata: JSONValue
+    public var defaultBranch: String
+    /// The head of the default branch.
+    public var version: Int
+}
+
+/// A line of versions inside a session.
+public struct Branch: Sendable, Equatable {
+    public struct Base: Sendable, Equatable {
+        public var branch: String
+        public var version: Int
+    }
+
+    public var session: String
+    public var name: String
+    public var head: Int
+    /// Where it was created from; nil for `main`.
+    public var base: Base?
+    public var createdAt: String
+}
+
+/// One version of one entity.
+public struct Entity: Sendable, Equatable {
+    public var type: String
+    public var id: String
+    /// The entity's own version: 1 when created, +1 in each session version that changed it.
+    public var version: Int
+    public var data: JSONValue
+    public var deleted: Bool
+    public var createdAt: String
+    public var updatedAt: String
+    public var createdAtVersion: Int
+    public var updatedAtVersion: Int
+    public var createdBy: String?
+    public var updatedBy: String?
+    public var deletedAt: String?
+    public var deletedBy: String?
+    public var versionId: String
+    public var parentVersionId: String?
+    public var lineageId: String
+    /// The branch this entity version was written on.
+    public var branch: String
+}
+
+/// What one commit did to one entity.
+public struct Change: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case created, updated, deleted, restored
+    }
+
+    public var type: String
+    public var id: String
+    public var change: Kind
+    /// The entity version this change made.
+    public var version: Int
+    public var versionId: String
+}
+
+/// A session version and its review status.
+public struct VersionInfo: Sendable, Equatable {
+    public struct Review: Sendable, Equatable {
+        public var status: String
+        public var submittedAt: String?
+        public var submittedBy: String?
+        public var reviewedAt: String?
+        public var reviewedBy: String?
+        public var notes: String?
+    }
+
+    public var session: String
+    public var branch: String
+    public var version: Int
+    public var createdAt: String
+    public var actor: String?
+    public var message: String?
+    public var metadata: JSONValue
+    public var turn: String?
+    public var changeCount: Int
+    public var review: Review
+}
+
+/// What a commit did.
+public struct CommitResult: Sendable, Equatable {
+    public var session: String
+    public var branch: String
+    /// The new version, or the unchanged head when nothing changed.
+    public var version: Int
+    /// Whether a version was created.
+    public var created: Bool
+    public var changes: [Change]
+}
+
+/// One entity's difference between two read positions.
+public struct EntityDifference: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case added, removed, modified
+    }
+
+    public var type: String
+    public var id: String
+    public var change: Kind
+    public var before: Entity?
+    public var after: Entity?
+    /// RFC 6902 operations from `before.data` to `after.data`.
+    public var patch: [JSONValue]
+}

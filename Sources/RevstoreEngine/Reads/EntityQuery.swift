@@ -1,0 +1,248 @@
+import GRDB
+import RevstoreJSON
+
+/// What `entity/query` asks for.
+public struct EntityQuery: Sendable {
+    public var type: String?
+    /// The `where` document (protocol.md §4, "Query language").
+    public var filter: JSONValue?
+    /// Fields, `-` prefix for descending; ties are broken by `$id`.
+    public var orderBy: [String]
+    public var limit: Int
+    public var offset: Int
+    public var includeDeleted: Bool
+    public var count: Bool
+
+    public static let defaultLimit = 100
+    public static let maximumLimit = 10_000
+
+    public init(type: String? = nil, filter: JSONValue? = nil, orderBy: [String] = [], limit: Int = defaultLimit,
+                offset: Int = 0, includeDeleted: Bool = false, count: Bool = false) {
+        self.type = type
+        self.filter = filter
+        self.orderBy = orderBy
+        self.limit = limit
+        self.offset = offset
+        self.includeDeleted = includeDeleted
+        self.count = count
+    }
+}
+
+/// Turns a `where` document and `orderBy` list into SQL over `entity e JOIN entity_version v`.
+///
+/// Nothing a client sends becomes SQL text: data paths are bound as JSON path parameters,
+/// `$` fields come from a fixed table, operators from a fixed list; anything else is rejected.
+struct QueryCompiler {
+    private(set) var arguments = StatementArguments()
+
+    /// A value a condition reads: its SQL expression and the SQL for its JSON type name
+    /// (`'text'`, `'integer'`, `'real'`, `'true'`, `'false'`, `'null'`, `'array'`,
+    /// `'object'`, or NULL when the field is missing).
+    private struct Operand {
+        var value: String
+        var type: String
+        /// The JSON path, for operators that look inside (contains on arrays).
+        var path: String?
+    }
+
+    static let operators: Set<String> = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "startsWith", "exists"]
+
+    /// `$` fields: column and JSON kind.
+    private static let metaFields: [String: (column: String, kind: String)] = [
+        "$id": ("e.entity_id", "text"),
+        "$version": ("v.number", "integer"),
+        "$createdAt": ("v.created_at", "text"),
+        "$updatedAt": ("v.updated_at", "text"),
+        "$createdAtVersion": ("v.created_at_version", "integer"),
+        "$updatedAtVersion": ("v.valid_from", "integer"),
+        "$createdBy": ("v.created_by", "text"),
+        "$updatedBy": ("v.updated_by", "text"),
+    ]
+
+    // MARK: - where
+
+    mutating func condition(_ filter: JSONValue, path: String) throws(EngineError) -> String {
+        guard case .object(let members) = filter else {
+            throw .invalidArgument("a where clause must be an object", path: path)
+        }
+        var parts: [String] = []
+        for key in members.keys.sorted() {
+            let value = members[key]!
+            let here = "\(path).\(key)"
+            switch key {
+            case "$and", "$or":
+                guard case .array(let clauses) = value, !clauses.isEmpty else {
+                    throw .invalidArgument("\(key) takes a non-empty array of where clauses", path: here)
+                }
+                var compiled: [String] = []
+                for (index, clause) in clauses.enumerated() {
+                    compiled.append(try condition(clause, path: "\(here).\(index)"))
+                }
+                parts.append("(" + compiled.joined(separator: key == "$and" ? " AND " : " OR ") + ")")
+            case "$not":
+                parts.append("NOT (\(try condition(value, path: here)))")
+            default:
+                let operand = try operand(key, path: here)
+                if case .object(let ops) = value, !ops.isEmpty, ops.keys.allSatisfy(Self.operators.contains) {
+                    for op in ops.keys.sorted() {
+                        parts.append(try comparison(op, operand, ops[op]!, path: "\(here).\(op)"))
+                    }
+                } else {
+                    parts.append(try comparison("eq", operand, value, path: here))
+                }
+            }
+        }
+        return parts.isEmpty ? "1" : "(" + parts.joined(separator: " AND ") + ")"
+    }
+
+    private func operand(_ field: String, path: String) throws(EngineError) -> Operand {
+        if field.hasPrefix("$") {
+            guard let meta = Self.metaFields[field] else {
+                throw .invalidArgument("unknown field \"\(field)\"; $ fields are \(Self.metaFields.keys.sorted().joined(separator: " "))", path: path)
+            }
+            return Operand(value: meta.column, type: "(CASE WHEN \(meta.column) IS NULL THEN NULL ELSE '\(meta.kind)' END)", path: nil)
+        }
+        return Operand(value: "json_extract(v.data, ?)", type: "json_type(v.data, ?)", path: try Self.jsonPath(field, path: path))
+    }
+
+    /// `a.b` → `$."a"."b"`. Components are object keys; quotes are not allowed in them.
+    static func jsonPath(_ field: String, path: String) throws(EngineError) -> String {
+        let components = field.split(separator: ".", omittingEmptySubsequences: false)
+        guard !components.isEmpty, components.allSatisfy({ !$0.isEmpty && !$0.contains("\"") && !$0.contains("\\") }) else {
+            throw .invalidArgument("\"\(field)\" is not a field path: dot-separated names, no empty parts, quotes or backslashes", path: path)
+        }
+        return "$" + components.map { ".\"\($0)\"" }.joined()
+    }
+
+    // Each `?` gets its argument at the moment its SQL is produced, so fragments are always
+    // built in text order: `typeOf` and `valueOf` bind the operand's JSON path when it has one.
+
+    private mutating func typeOf(_ operand: Operand) -> String {
+        if let path = operand.path { arguments += [path] }
+        return operand.type
+    }
+
+    private mutating func valueOf(_ operand: Operand) -> String {
+        if let path = operand.path { arguments += [path] }
+        return operand.value
+    }
+
+    private mutating func comparison(_ op: String, _ operand: Operand, _ value: JSONValue, path: String) throws(EngineError) -> String {
+        switch op {
+        case "eq":
+            return try equal(operand, value)
+        case "ne":
+            let missing = typeOf(operand)
+            return "(\(missing) IS NULL OR NOT \(try equal(operand, value)))"
+        case "gt", "gte", "lt", "lte":
+            let sqlOp = ["gt": ">", "gte": ">=", "lt": "<", "lte": "<="][op]!
+            return try ordered(operand, sqlOp, value, path: path)
+        case "in", "nin":
+            guard case .array(let values) = value else { throw .invalidArgument("\(op) takes an array", path: path) }
+            let missing = op == "nin" ? typeOf(operand) : ""
+            var alternatives: [String] = []
+            for element in values { alternatives.append(try equal(operand, element)) }
+            let any = alternatives.isEmpty ? "0" : "(" + alternatives.joined(separator: " OR ") + ")"
+            return op == "in" ? any : "(\(missing) IS NULL OR NOT \(any))"
+        case "contains":
+            return try contains(operand, value, path: path)
+        case "startsWith":
+            guard case .string(let prefix) = value else { throw .invalidArgument("startsWith takes a string", path: path) }
+            let type = typeOf(operand)
+            let text = valueOf(operand)
+            arguments += [prefix, prefix]
+            return "(\(type) = 'text' AND substr(\(text), 1, length(?)) = ?)"
+        case "exists":
+            guard case .bool(let wanted) = value else { throw .invalidArgument("exists takes true or false", path: path) }
+            return "(\(typeOf(operand)) IS \(wanted ? "NOT NULL" : "NULL"))"
+        default:
+            throw .invalidArgument("unknown operator \"\(op)\"", path: path)
+        }
+    }
+
+    /// Typed equality: values of different JSON types are never equal.
+    private mutating func equal(_ operand: Operand, _ value: JSONValue) throws(EngineError) -> String {
+        let type = typeOf(operand)
+        switch value {
+        case .null: return "(\(type) = 'null')"
+        case .bool(let b): return "(\(type) = '\(b ? "true" : "false")')"
+        case .string(let s):
+            let text = valueOf(operand)
+            arguments += [s]
+            return "(\(type) = 'text' AND \(text) = ?)"
+        case .number(let n):
+            let number = valueOf(operand)
+            arguments += [Self.databaseValue(n)]
+            return "(\(type) IN ('integer', 'real') AND \(number) = ?)"
+        case .array, .object:
+            let json = valueOf(operand)
+            arguments += [value.canonicalText]
+            return "(\(type) = '\(value.typeName)' AND \(json) = ?)"
+        }
+    }
+
+    private mutating func ordered(_ operand: Operand, _ sqlOp: String, _ value: JSONValue, path: String) throws(EngineError) -> String {
+        switch value {
+        case .string(let s):
+            let type = typeOf(operand), text = valueOf(operand)
+            arguments += [s]
+            return "(\(type) = 'text' AND \(text) \(sqlOp) ?)"
+        case .number(let n):
+            let type = typeOf(operand), number = valueOf(operand)
+            arguments += [Self.databaseValue(n)]
+            return "(\(type) IN ('integer', 'real') AND \(number) \(sqlOp) ?)"
+        case .bool(let b):
+            let type = typeOf(operand), flag = valueOf(operand)
+            arguments += [b ? 1 : 0]
+            return "(\(type) IN ('true', 'false') AND \(flag) \(sqlOp) ?)"
+        default:
+            throw .invalidArgument("gt, gte, lt and lte compare strings, numbers or booleans", path: path)
+        }
+    }
+
+    /// An array holding an equal element, or a string holding the substring.
+    private mutating func contains(_ operand: Operand, _ value: JSONValue, path: String) throws(EngineError) -> String {
+        var alternatives: [String] = []
+        if let jsonPath = operand.path {
+            arguments += [jsonPath, jsonPath]
+            let match = try equal(Operand(value: "element.value", type: "element.type", path: nil), value)
+            alternatives.append("(json_type(v.data, ?) = 'array' AND EXISTS (SELECT 1 FROM json_each(v.data, ?) AS element WHERE \(match)))")
+        }
+        if case .string(let needle) = value {
+            let type = typeOf(operand), text = valueOf(operand)
+            arguments += [needle]
+            alternatives.append("(\(type) = 'text' AND instr(\(text), ?) > 0)")
+        }
+        if alternatives.isEmpty { throw .invalidArgument("contains on a $ field takes a string", path: path) }
+        return "(" + alternatives.joined(separator: " OR ") + ")"
+    }
+
+    private static func databaseValue(_ number: JSONNumber) -> any DatabaseValueConvertible {
+        if let i = Int64(number.literal) { return i }
+        return number.doubleValue
+    }
+
+    // MARK: - orderBy
+
+    /// ORDER BY terms for `orderBy`, then `$id` (and type) to break ties.
+    mutating func ordering(_ fields: [String], path: String) throws(EngineError) -> String {
+        var terms: [String] = []
+        for (index, entry) in fields.enumerated() {
+            let descending = entry.hasPrefix("-")
+            let field = descending ? String(entry.dropFirst()) : entry
+            let here = "\(path).\(index)"
+            let expression: String
+            if field.hasPrefix("$") {
+                guard let meta = Self.metaFields[field] else { throw .invalidArgument("unknown field \"\(field)\"", path: here) }
+                expression = meta.column
+            } else {
+                arguments += [try Self.jsonPath(field, path: here)]
+                expression = "json_extract(v.data, ?)"
+            }
+            terms.append("\(expression) \(descending ? "DESC" : "ASC")")
+        }
+        terms.append("e.entity_id ASC")
+        terms.append("e.type ASC")
+        return terms.joined(separator: ", ")
+    }
+}

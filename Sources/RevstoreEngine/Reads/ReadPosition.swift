@@ -1,0 +1,131 @@
+import GRDB
+import RevstoreJSON
+
+/// Where a read looks: a session, a branch (default: the session's default branch) and a
+/// version on it (default: the head).
+public struct ReadPosition: Sendable {
+    public enum At: Sendable, Equatable {
+        case version(Int)
+        /// A tag name, or `approved`.
+        case tag(String)
+    }
+
+    public var session: String
+    public var branch: String?
+    public var at: At?
+
+    public init(session: String, branch: String? = nil, at: At? = nil) {
+        self.session = session
+        self.branch = branch
+        self.at = at
+    }
+}
+
+/// One stretch of a branch's ancestry: versions `(above, upTo]` of `branchID`.
+struct Segment: Sendable {
+    var branchID: Int64
+    var upTo: Int
+    var above: Int
+}
+
+/// A read position resolved against the database.
+struct ResolvedPosition: Sendable {
+    var session: SessionRow
+    var branch: BranchRow
+    var version: Int
+    /// Nearest first: the branch itself, then the branches it was created from.
+    var segments: [Segment]
+    var branchNames: [Int64: String]
+}
+
+extension Database {
+    func sessionRow(_ name: String) throws -> SessionRow {
+        guard let row = try SessionRow.fetchOne(self, sql: "SELECT \(SessionRow.columns) FROM session WHERE name = ?", arguments: [name]) else {
+            throw EngineError.notFound("session", ["session": .string(name)], "\"\(name)\"")
+        }
+        return row
+    }
+
+    func branchRow(session: SessionRow, name: String?) throws -> BranchRow {
+        let name = name ?? session.defaultBranch
+        guard let row = try BranchRow.fetchOne(self, sql: "SELECT * FROM branch WHERE session_id = ? AND name = ?", arguments: [session.id, name]) else {
+            throw EngineError.notFound("branch", ["session": .string(session.name), "branch": .string(name)], "\"\(name)\" in session \"\(session.name)\"")
+        }
+        return row
+    }
+
+    func branchNames(session: SessionRow) throws -> [Int64: String] {
+        var names: [Int64: String] = [:]
+        for row in try Row.fetchAll(self, sql: "SELECT id, name FROM branch WHERE session_id = ?", arguments: [session.id]) {
+            names[row["id"]] = row["name"]
+        }
+        return names
+    }
+
+    /// The ancestry of `branch` as seen at `version`, nearest first.
+    func segments(of branch: BranchRow, at version: Int) throws -> [Segment] {
+        var segments: [Segment] = []
+        var current = branch
+        var limit = version
+        while true {
+            if limit > current.baseVersion {
+                segments.append(Segment(branchID: current.id, upTo: limit, above: current.baseVersion))
+                limit = current.baseVersion
+            }
+            guard limit > 0, let parentID = current.baseBranchID,
+                  let parent = try BranchRow.fetchOne(self, sql: "SELECT * FROM branch WHERE id = ?", arguments: [parentID])
+            else { break }
+            current = parent
+        }
+        return segments
+    }
+
+    func resolve(_ position: ReadPosition) throws -> ResolvedPosition {
+        let session = try sessionRow(position.session)
+        let branch = try branchRow(session: session, name: position.branch)
+        let version: Int
+        switch position.at {
+        case nil:
+            version = branch.head
+        case .version(let number):
+            guard number >= 1, number <= branch.head else {
+                throw EngineError.notFound("version", ["session": .string(session.name), "branch": .string(branch.name), "version": .integer(number)],
+                                           "\(number) on branch \"\(branch.name)\" (head \(branch.head))")
+            }
+            version = number
+        case .tag(let name):
+            throw EngineError.notFound("tag", ["session": .string(session.name), "tag": .string(name)], "\"\(name)\" in session \"\(session.name)\"")
+        }
+        return ResolvedPosition(session: session, branch: branch, version: version,
+                                segments: try segments(of: branch, at: version), branchNames: try branchNames(session: session))
+    }
+
+    /// The entity's visible row at a position (a tombstone included), or nil.
+    func entityRow(entityKey: Int64, segments: [Segment]) throws -> EntityVersionRow? {
+        for segment in segments {
+            let row = try EntityVersionRow.fetchOne(self, sql: """
+                SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
+                WHERE v.entity_key = ? AND v.branch_id = ? AND v.valid_from <= ?
+                ORDER BY v.valid_from DESC LIMIT 1
+                """, arguments: [entityKey, segment.branchID, segment.upTo])
+            if let row { return row }
+        }
+        return nil
+    }
+
+    func entityKey(session: SessionRow, type: String, id: String) throws -> Int64? {
+        try Int64.fetchOne(self, sql: "SELECT key FROM entity WHERE session_id = ? AND type = ? AND entity_id = ?", arguments: [session.id, type, id])
+    }
+
+    /// SQL for the id of an entity's visible row at a position, for `e.key`; with its arguments.
+    static func visibleRowExpression(_ segments: [Segment]) -> (sql: String, arguments: StatementArguments) {
+        var parts: [String] = []
+        var arguments = StatementArguments()
+        for segment in segments {
+            parts.append("(SELECT x.id FROM entity_version x WHERE x.entity_key = e.key AND x.branch_id = ? AND x.valid_from <= ? ORDER BY x.valid_from DESC LIMIT 1)")
+            arguments += [segment.branchID, segment.upTo]
+        }
+        if parts.isEmpty { return ("NULL", arguments) }
+        return (parts.count == 1 ? parts[0] : "COALESCE(\(parts.joined(separator: ", ")))", arguments)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import RevstoreJSON
+
+extension Store {
+    /// Creates a session at version 1 on `main`, with no entities. A nil name gets a UUID.
+    public func submitCreateSession(name: String?, metadata: JSONValue?) -> WriteTicket<Session> {
+        submitWrite { db in
+            let name = name ?? UUID().uuidString.lowercased()
+            try Names.checkSession(name)
+            if let metadata, metadata.objectValue == nil {
+                throw EngineError.invalidArgument("metadata must be a JSON object", path: "metadata")
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM session WHERE name = ?", arguments: [name]) == true {
+                throw EngineError(.alreadyExists, "Session \"\(name)\" already exists.", ["kind": "session", "session": .string(name)])
+            }
+            let now = Timestamp.now()
+            try db.execute(sql: "INSERT INTO session(name, created_at, metadata, default_branch) VALUES (?, ?, ?, 'main')",
+                           arguments: [name, now, (metadata ?? .object([:])).canonicalText])
+            let sessionID = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO branch(session_id, name, head, base_branch_id, base_version, created_at) VALUES (?, 'main', 1, NULL, 0, ?)",
+                           arguments: [sessionID, now])
+            try db.execute(sql: "INSERT INTO version(branch_id, number, created_at, metadata, change_count) VALUES (?, 1, ?, '{}', 0)",
+                           arguments: [db.lastInsertedRowID, now])
+            return try Self.session(try db.sessionRow(name), in: db)
+        }
+    }
+
+    public func session(_ name: String) async throws(EngineError) -> Session {
+        try await read { db in try Self.session(try db.sessionRow(name), in: db) }
+    }
+
+    /// Sessions in id order, `limit` at a time, after the id `after`; `next` continues.
+    public func sessions(limit: Int, after: String?) async throws(EngineError) -> (sessions: [Session], next: String?) {
+        try await read { db in
+            let rows = try SessionRow.fetchAll(db, sql: """
+                SELECT \(SessionRow.columns) FROM session WHERE name > ? ORDER BY name LIMIT ?
+                """, arguments: [after ?? "", limit + 1])
+            let page = try rows.prefix(limit).map { try Self.session($0, in: db) }
+            return (page, rows.count > limit ? page.last?.name : nil)
+        }
+    }
+
+    /// Removes a session and all its history.
+    public func submitDeleteSession(_ name: String) -> WriteTicket<Bool> {
+        submitWrite { db in
+            let session = try db.sessionRow(name)
+            // Children before parents: entity versions, entities, versions, branches.
+            try db.execute(sql: "DELETE FROM entity_version WHERE entity_key IN (SELECT key FROM entity WHERE session_id = ?)", arguments: [session.id])
+            try db.execute(sql: "DELETE FROM entity WHERE session_id = ?", arguments: [session.id])
+            try db.execute(sql: "DELETE FROM version WHERE branch_id IN (SELECT id FROM branch WHERE session_id = ?)", arguments: [session.id])
+            try db.execute(sql: "UPDATE branch SET base_branch_id = NULL WHERE session_id = ?", arguments: [session.id])
+            try db.execute(sql: "DELETE FROM branch WHERE session_id = ?", arguments: [session.id])
+            try db.execute(sql: "DELETE FROM session WHERE id = ?", arguments: [session.id])
+            return true
+        }
+    }
+
+    /// Makes `branch` the session's default branch.
+    public func submitCheckout(session name: String, branch: String) -> WriteTicket<Session> {
+        submitWrite { db in
+            let session = try db.sessionRow(name)
+            let target = try db.branchRow(session: session, name: branch)
+            try db.execute(sql: "UPDATE session SET default_branch = ? WHERE id = ?", arguments: [target.name, session.id])
+            return try Self.session(try db.sessionRow(name), in: db)
+        }
+    }
+
+    static func session(_ row: SessionRow, in db: Database) throws -> Session {
+        let head = try Int.fetchOne(db, sql: "SELECT head FROM branch WHERE session_id = ? AND name = ?", arguments: [row.id, row.defaultBranch]) ?? 1
+        return Session(name: row.name, createdAt: row.createdAt, metadata: (try? JSONParser.parse(row.metadata)) ?? .object([:]),
+                       defaultBranch: row.defaultBranch, version: head)
+    }
+}

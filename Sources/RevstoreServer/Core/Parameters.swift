@@ -1,0 +1,100 @@
+import RevstoreEngine
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `at`: a version number, a tag name, or `"approved"`.
+struct VersionReference: Decodable, Sendable {
+    let value: ReadPosition.At
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let name = try? container.decode(String.self) {
+            value = .tag(name)
+        } else {
+            value = .version(try container.decode(Int.self))
+        }
+    }
+}
+
+/// The read position every read takes: `session`, `branch?`, `at?`, `turn?`.
+protocol PositionedRequest {
+    var session: String { get }
+    var branch: String? { get }
+    var at: VersionReference? { get }
+    var turn: String? { get }
+}
+
+extension PositionedRequest {
+    var position: ReadPosition {
+        get throws {
+            if let turn { throw EngineError.turnNotFound(turn) }
+            return ReadPosition(session: session, branch: branch, at: at?.value)
+        }
+    }
+}
+
+extension EngineError {
+    /// Turns are not served yet: every turn id is unknown.
+    static func turnNotFound(_ turn: String) -> EngineError {
+        EngineError(.notFound, "No turn \"\(turn)\".", ["kind": "turn", "turn": .string(turn)])
+    }
+}
+
+/// One op of `commit` (protocol.md §4).
+struct OperationParams: Decodable, Sendable {
+    var op: String
+    var type: String
+    var id: String?
+    var data: JSONValue?
+    var patch: JSONValue?
+    var ifVersion: Int?
+    var newId: String?
+
+    var operation: CommitOperation {
+        get throws {
+            func required<T>(_ value: T?, _ name: String) throws -> T {
+                guard let value else { throw RPCError.invalidParams("\"\(op)\" needs \"\(name)\"", path: name) }
+                return value
+            }
+            switch op {
+            case "put": return .put(type: type, id: id, data: try required(data, "data"), ifVersion: ifVersion)
+            case "patch": return .patch(type: type, id: try required(id, "id"), patch: try required(patch, "patch"), ifVersion: ifVersion)
+            case "delete": return .delete(type: type, id: try required(id, "id"), ifVersion: ifVersion)
+            case "restore": return .restore(type: type, id: try required(id, "id"), data: data)
+            case "fork": return .fork(type: type, id: try required(id, "id"), newID: newId, patch: patch)
+            default: throw RPCError.invalidParams("unknown op \"\(op)\"; ops are put, patch, delete, restore, fork", path: "op")
+            }
+        }
+    }
+}
+
+extension MethodRegistry {
+    /// A write: `submit` enqueues on the reader thread, in arrival order; the response is sent
+    /// once the write is durable.
+    mutating func write<M: RPCMethod, Value: Sendable>(
+        _ type: M.Type, submit: @escaping @Sendable (M) throws -> WriteTicket<Value>,
+        respond: @escaping @Sendable (Value) throws -> M.Response
+    ) {
+        ordered(type) { request, _ in
+            let ticket = try submit(request)
+            return { try respond(try await ticket.value()) }
+        }
+    }
+
+    /// A read: runs concurrently, after the writes received before it.
+    mutating func read<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M) async throws -> M.Response) {
+        concurrent(type) { request, _ in try await body(request) }
+    }
+}
+
+extension RPCError {
+    /// Prefixes a parameter error's path, for errors raised inside a nested parameter.
+    func nested(under prefix: String) -> RPCError {
+        guard code == -32602, case .object(var data) = data else { return self }
+        let path = data["path"]?.stringValue ?? ""
+        data["path"] = .string(path.isEmpty ? prefix : "\(prefix).\(path)")
+        var copy = self
+        copy.data = .object(data)
+        return copy
+    }
+}

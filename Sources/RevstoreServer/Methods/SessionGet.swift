@@ -1,0 +1,14 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `session/get`.
+struct SessionGetRequest: ServerMethod {
+    static let method = "session/get"
+    typealias Response = JSONValue
+
+    var session: String
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.read(Self.self) { try await context.store.session($0.session).json }
+    }
+}

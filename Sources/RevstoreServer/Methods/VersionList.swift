@@ -1,0 +1,22 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `version/list`: versions through the branch's ancestry, newest first.
+struct VersionListRequest: ServerMethod {
+    static let method = "version/list"
+    typealias Response = JSONValue
+
+    var session: String
+    var branch: String?
+    var limit: Int?
+    var before: Int?
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.read(Self.self) { request in
+            let limit = request.limit ?? 100
+            guard (1...10_000).contains(limit) else { throw RPCError.invalidParams("limit must be 1-10000", path: "limit") }
+            let versions = try await context.store.versions(session: request.session, branch: request.branch, limit: limit, before: request.before)
+            return ["versions": .array(versions.map(\.json))]
+        }
+    }
+}
