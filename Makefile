@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON ?= python3
 
-.PHONY: build release test test-swift test-examples bench clean
+.PHONY: build release test test-protocol test-swift test-examples bench clean
 
 build:
 	$(SWIFT) build
@@ -10,10 +10,14 @@ build:
 release:
 	$(SWIFT) build -c release
 
-test: build test-swift test-examples
+test: build test-protocol test-swift test-examples
 
 test-swift: build
 	$(SWIFT) test
+
+# The OpenRPC document must be what scripts/build_openrpc.py makes.
+test-protocol:
+	$(PYTHON) scripts/build_openrpc.py --check
 
 # Runs the README's Python example against the debug build.
 test-examples: build

@@ -30,7 +30,11 @@ final class ServerProcess: @unchecked Sendable {
     private var stderrText = ""
     private var readingStarted = false
 
+    /// A host writing to a server that died must get EPIPE, not be killed by SIGPIPE.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     init(_ arguments: [String] = ["--memory"], readImmediately: Bool = true) throws {
+        Self.ignoreBrokenPipes
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
         process.standardInput = input

@@ -56,3 +56,12 @@ public final class Store: Sendable {
         }
     }
 }
+
+extension Store {
+    /// SQLite's own consistency check of the whole file: an empty list when all is well.
+    public func integrityCheck() async throws(EngineError) -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import RevstoreEngine
+import RevstoreJSON
+import Testing
+
+@Suite("entity/query")
+struct QueryTests {
+    static func people() async throws -> Fixture {
+        let f = try await Fixture()
+        try await f.commit([
+            f.put("User", "u1", ["name": "John", "age": 31, "tags": ["a", "b"], "address": ["city": "Oslo"]]),
+            f.put("User", "u2", ["name": "Joan", "age": 25, "tags": ["b"]]),
+            f.put("User", "u3", ["name": "Ann", "age": "31", "address": ["city": "Rome"]]),
+            f.put("User", "u4", ["name": "Joe", "age": 40, "flag": true]),
+            f.put("Pet", "p1", ["name": "Rex"]),
+        ], actor: "alice")
+        try await f.commit([.patch(type: "User", id: "u2", patch: ["age": 26], ifVersion: nil)], actor: "bob")
+        return f
+    }
+
+    @Test("equality, dotted paths and typed comparison: 31 never equals \"31\"")
+    func equality() async throws {
+        let f = try await Self.people()
+        #expect(try await f.all("User", filter: ["age": 31]).map(\.id) == ["u1"])
+        #expect(try await f.all("User", filter: ["age": "31"]).map(\.id) == ["u3"])
+        #expect(try await f.all("User", filter: ["address.city": "Oslo"]).map(\.id) == ["u1"])
+        #expect(try await f.all("User", filter: ["address": ["city": "Rome"]]).map(\.id) == ["u3"])
+        #expect(try await f.all("User", filter: ["flag": true]).map(\.id) == ["u4"])
+        #expect(try await f.all("User", filter: ["tags": ["a", "b"]]).map(\.id) == ["u1"])
+        #expect(try await f.all(filter: ["name": "Rex"]).map(\.id) == ["p1"])
+    }
+
+    @Test("operators, missing fields, $and / $or / $not")
+    func operators() async throws {
+        let f = try await Self.people()
+        #expect(try await f.all("User", filter: ["age": ["gt": 25, "lte": 40]]).map(\.id) == ["u1", "u2", "u4"])
+        #expect(try await f.all("User", filter: ["name": ["startsWith": "Jo"]]).map(\.id) == ["u1", "u2", "u4"])
+        #expect(try await f.all("User", filter: ["tags": ["contains": "a"]]).map(\.id) == ["u1"])
+        #expect(try await f.all("User", filter: ["name": ["contains": "oa"]]).map(\.id) == ["u2"])
+        #expect(try await f.all("User", filter: ["flag": ["exists": false]]).map(\.id) == ["u1", "u2", "u3"])
+        #expect(try await f.all("User", filter: ["flag": ["ne": true]]).map(\.id) == ["u1", "u2", "u3"])
+        #expect(try await f.all("User", filter: ["age": ["in": [25, 26, "31"]]]).map(\.id) == ["u2", "u3"])
+        #expect(try await f.all("User", filter: ["age": ["nin": [31, 26]]]).map(\.id) == ["u3", "u4"])
+        #expect(try await f.all("User", filter: ["$or": [["age": 40], ["name": "Ann"]]]).map(\.id) == ["u3", "u4"])
+        #expect(try await f.all("User", filter: ["$not": ["name": ["startsWith": "Jo"]]]).map(\.id) == ["u3"])
+        #expect(try await f.all("User", filter: ["$and": [["age": ["gte": 26]], ["age": ["lt": 40]]]]).map(\.id) == ["u1", "u2"])
+        #expect(try await f.all("User", filter: ["$updatedBy": "bob"]).map(\.id) == ["u2"])
+        #expect(try await f.all("User", filter: ["$version": ["gt": 1]]).map(\.id) == ["u2"])
+        #expect(try await f.all("User", filter: ["$id": ["in": ["u1", "u4"]]]).map(\.id) == ["u1", "u4"])
+    }
+
+    @Test("orderBy with ties broken by $id, limit, offset, count, at an old version")
+    func ordering() async throws {
+        let f = try await Self.people()
+        #expect(try await f.all("User", orderBy: ["-name"]).map(\.id) == ["u1", "u4", "u2", "u3"])
+        #expect(try await f.all("User", filter: ["age": ["gte": 0]], orderBy: ["-age"]).map(\.id) == ["u4", "u1", "u2"])
+        #expect(try await f.all("User", orderBy: ["$updatedAtVersion", "-$id"]).map(\.id) == ["u4", "u3", "u1", "u2"])
+        let page = try await f.store.query(at: ReadPosition(session: "s1"), EntityQuery(type: "User", orderBy: ["name"], limit: 2, offset: 1, count: true))
+        #expect(page.entities.map(\.id) == ["u2", "u4"])
+        #expect(page.total == 4)
+        #expect(try await f.all("User", at: 2, filter: ["age": 25]).map(\.id) == ["u2"])
+        #expect(try await f.all("User", at: 3, filter: ["age": 25]).isEmpty)
+    }
+
+    @Test("hostile field paths and orderBy entries are data or rejected, never SQL")
+    func hostileInput() async throws {
+        let f = try await Self.people()
+        for hostile in ["'); DROP TABLE entity; --", "a;b", "x/*", "name OR 1=1", "$id; DELETE"] {
+            do {
+                let found = try await f.all("User", filter: [hostile: "x"], orderBy: [hostile])
+                #expect(found.isEmpty)
+            } catch let error as EngineError {
+                #expect(error.code == .invalidArgument)
+            }
+        }
+        #expect(try await f.all("User").count == 4)
+        #expect(try await f.all("User", filter: ["name": "'); DROP TABLE entity; --"]).isEmpty)
+    }
+}

@@ -1,0 +1,202 @@
+"""Builds protocol/openrpc.json, the machine-readable protocol, from the compact description below.
+
+Run `python3 scripts/build_openrpc.py` after changing a method; `--check` fails when the committed
+document differs (make test runs it). Method order here is the order of protocol.md.
+"""
+import json
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "protocol" / "openrpc.json"
+
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema):
+    return {"oneOf": [schema, {"type": "null"}]}
+
+
+STRING, INTEGER, BOOLEAN, OBJECT = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "RFC 3339 UTC with milliseconds"}
+
+SCHEMAS = {
+    "Empty": {"type": "object", "additionalProperties": False},
+    "RequestId": {"type": ["string", "number", "null"]},
+    "SessionId": {"type": "string", "minLength": 1, "maxLength": 256, "description": "No control characters."},
+    "BranchName": {"type": "string", "pattern": "^[A-Za-z0-9._/-]{1,128}$"},
+    "TypeName": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"},
+    "EntityId": {"type": "string", "minLength": 1, "maxLength": 512, "description": "No control characters."},
+    "At": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "description": "A tag name, or \"approved\"."}]},
+    "Data": {"type": "object", "description": "An entity's data: any JSON object. Stored canonically: keys sorted, numbers in one spelling (1.0 is 1)."},
+    "MergePatch": {"type": "object", "description": "RFC 7396: members merge recursively, null removes one."},
+    "Session": {"type": "object", "required": ["session", "createdAt", "metadata", "defaultBranch", "version"], "properties": {
+        "session": ref("SessionId"), "createdAt": TIMESTAMP, "metadata": OBJECT, "defaultBranch": ref("BranchName"),
+        "version": {"type": "integer", "description": "The head of the default branch."}}},
+    "Entity": {"type": "object", "required": ["type", "id", "version", "data", "deleted", "createdAt", "updatedAt", "createdAtVersion",
+        "updatedAtVersion", "createdBy", "updatedBy", "deletedAt", "deletedBy", "versionId", "parentVersionId", "lineageId", "branch"], "properties": {
+        "type": ref("TypeName"), "id": ref("EntityId"), "version": {"type": "integer", "description": "The entity's own version."},
+        "data": ref("Data"), "deleted": BOOLEAN, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP,
+        "createdAtVersion": {"type": "integer", "description": "Session version."}, "updatedAtVersion": {"type": "integer", "description": "Session version."},
+        "createdBy": nullable(STRING), "updatedBy": nullable(STRING), "deletedAt": nullable(TIMESTAMP), "deletedBy": nullable(STRING),
+        "versionId": {"type": "string", "format": "uuid"}, "parentVersionId": nullable({"type": "string", "format": "uuid"}),
+        "lineageId": {"type": "string", "format": "uuid"}, "branch": {"type": "string", "description": "Where this entity version was written."}}},
+    "Change": {"type": "object", "required": ["type", "id", "change", "version", "versionId"], "properties": {
+        "type": ref("TypeName"), "id": ref("EntityId"), "change": {"enum": ["created", "updated", "deleted", "restored"]},
+        "version": INTEGER, "versionId": {"type": "string", "format": "uuid"}}},
+    "Review": {"type": "object", "required": ["status", "submittedAt", "submittedBy", "reviewedAt", "reviewedBy", "notes"], "properties": {
+        "status": {"enum": ["draft", "submitted", "approved", "rejected"]}, "submittedAt": nullable(TIMESTAMP), "submittedBy": nullable(STRING),
+        "reviewedAt": nullable(TIMESTAMP), "reviewedBy": nullable(STRING), "notes": nullable(STRING)}},
+    "VersionInfo": {"type": "object", "required": ["session", "branch", "version", "createdAt", "actor", "message", "metadata", "turn", "changeCount", "review"], "properties": {
+        "session": ref("SessionId"), "branch": ref("BranchName"), "version": INTEGER, "createdAt": TIMESTAMP, "actor": nullable(STRING),
+        "message": nullable(STRING), "metadata": OBJECT, "turn": nullable(STRING), "changeCount": INTEGER, "review": ref("Review")}},
+    "CommitResult": {"type": "object", "required": ["session", "branch", "version", "created", "changes"], "properties": {
+        "session": ref("SessionId"), "branch": ref("BranchName"), "version": {"type": ["integer", "null"], "description": "The new version; the unchanged head when created is false; null when staged into a turn."},
+        "created": BOOLEAN, "changes": {"type": "array", "items": ref("Change")}}},
+    "EntityWriteResult": {"type": "object", "required": ["version", "created", "entity"], "properties": {
+        "version": {"type": ["integer", "null"]}, "created": BOOLEAN, "entity": nullable(ref("Entity"))}},
+    "Op": {"type": "object", "required": ["op", "type"], "description": "put {type, id?, data, ifVersion?} · patch {type, id, patch, ifVersion?} · delete {type, id, ifVersion?} · restore {type, id, data?} · fork {type, id, newId?, patch?}. ifVersion 0: must not exist yet.",
+        "properties": {"op": {"enum": ["put", "patch", "delete", "restore", "fork"]}, "type": ref("TypeName"), "id": ref("EntityId"),
+                       "data": ref("Data"), "patch": ref("MergePatch"), "ifVersion": {"type": "integer", "minimum": 0}, "newId": ref("EntityId")}},
+    "Where": {"type": "object", "description": "{field: value} (equality), {field: {op: value, ...}} with ops eq ne gt gte lt lte in nin contains startsWith exists, {\"$and\": [...]}, {\"$or\": [...]}, {\"$not\": {...}}. A field is a dotted path into data or one of $id $version $createdAt $updatedAt $createdAtVersion $updatedAtVersion $createdBy $updatedBy. An object value whose keys are all operator names is an operator object; any other object is compared for equality."},
+    "Position": {"type": "object", "properties": {"branch": ref("BranchName"), "at": ref("At")}, "required": ["at"]},
+    "Difference": {"type": "object", "required": ["type", "id", "change", "before", "after", "patch"], "properties": {
+        "type": ref("TypeName"), "id": ref("EntityId"), "change": {"enum": ["added", "removed", "modified"]},
+        "before": nullable(ref("Entity")), "after": nullable(ref("Entity")), "patch": {"type": "array", "items": OBJECT, "description": "RFC 6902, from before.data to after.data."}}},
+    "InitializeResult": {"type": "object", "required": ["protocolVersion", "serverInfo", "capabilities", "store"], "properties": {
+        "protocolVersion": {"const": "1"},
+        "serverInfo": {"type": "object", "required": ["name", "version"], "properties": {"name": {"const": "revstore"}, "version": STRING}},
+        "capabilities": {"type": "object", "required": ["methods", "batches", "cancellation", "maxMessageBytes"], "properties": {
+            "methods": {"type": "array", "items": STRING, "description": "Every method the server answers, sorted ($/ notifications left out)."},
+            "batches": BOOLEAN, "cancellation": BOOLEAN, "maxMessageBytes": {"type": "integer", "description": "Longer lines are answered TOO_LARGE."}}},
+        "store": {"type": "object", "required": ["path", "backend"], "properties": {"path": {"type": "string", "description": "The SQLite file, or :memory:."}, "backend": {"const": "sqlite"}}}}},
+}
+
+ERRORS = {
+    "ParseError": (-32700, "PARSE_ERROR"), "InvalidRequest": (-32600, "INVALID_REQUEST"), "TooLarge": (-32600, "TOO_LARGE"),
+    "MethodNotFound": (-32601, "METHOD_NOT_FOUND"), "InvalidParams": (-32602, "INVALID_PARAMS"), "InternalError": (-32603, "INTERNAL_ERROR"),
+    "NotFound": (-32001, "NOT_FOUND"), "AlreadyExists": (-32002, "ALREADY_EXISTS"), "Conflict": (-32003, "CONFLICT"),
+    "ValidationFailed": (-32004, "VALIDATION_FAILED"), "MergeConflict": (-32005, "MERGE_CONFLICT"), "InvalidState": (-32006, "INVALID_STATE"),
+    "SchemaConflict": (-32007, "SCHEMA_CONFLICT"), "Busy": (-32008, "BUSY"), "StorageError": (-32009, "STORAGE_ERROR"),
+    "ShuttingDown": (-32010, "SHUTTING_DOWN"), "Cancelled": (-32800, "CANCELLED"),
+}
+
+# Parameter lists: (name, schema, required).
+POSITION = [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("at", ref("At"), False),
+            ("turn", {"type": "string", "description": "Read through an open turn."}, False)]
+WRITE_OPTIONS = [("expectedVersion", INTEGER, False), ("actor", STRING, False), ("message", STRING, False), ("turn", STRING, False)]
+STORE_ERRORS = ["Busy", "StorageError", "InvalidParams", "ShuttingDown"]
+
+
+def method(name, summary, params, result, errors=(), scheduling="concurrent", notification=False):
+    entry = {"name": name, "summary": summary, "x-scheduling": scheduling, "paramStructure": "by-name",
+             "params": [{"name": n, "required": r, "schema": s} for n, s, r in params]}
+    if notification:
+        entry["x-notification"] = True
+    else:
+        entry["result"] = {"name": name.replace("/", "_").replace("$", "") + "_result", "schema": result}
+        entry["errors"] = [{"$ref": f"#/components/errors/{e}"} for e in errors]
+    return entry
+
+
+def obj(required, **properties):
+    return {"type": "object", "required": list(required), "properties": properties}
+
+
+ENTITY_WRITE_ERRORS = ["NotFound", "AlreadyExists", "Conflict", "InvalidState", "ValidationFailed"] + STORE_ERRORS
+METHODS = [
+    method("initialize", "Optional handshake: who the server is and what it can do. Every method works without it.",
+           [("clientInfo", obj([], name=STRING, version=STRING), False), ("protocolVersion", STRING, False)], ref("InitializeResult"), ["ShuttingDown"], "immediate"),
+    method("ping", "Answers {} at once; touches nothing.", [], ref("Empty"), ["ShuttingDown"], "immediate"),
+    method("shutdown", "Answers null; every later request fails with SHUTTING_DOWN. Follow with exit.", [], {"type": "null"}, ["ShuttingDown"], "immediate"),
+    method("exit", "The process exits at once: status 0 after shutdown, 1 otherwise.", [], None, scheduling="immediate", notification=True),
+    method("$/cancelRequest", "Cancels a queued or running read, which is then answered -32800 (CANCELLED); finished, unknown and write requests are left alone.",
+           [("id", ref("RequestId"), True)], None, scheduling="immediate", notification=True),
+
+    method("session/create", "A new session at version 1 on main, with no entities. Without an id the server makes a UUID.",
+           [("session", ref("SessionId"), False), ("metadata", OBJECT, False)], ref("Session"), ["AlreadyExists"] + STORE_ERRORS, "ordered"),
+    method("session/get", "A session, with the head of its default branch.", [("session", ref("SessionId"), True)], ref("Session"), ["NotFound"] + STORE_ERRORS),
+    method("session/list", "Sessions in id order, a page at a time; pass next as after to continue.",
+           [("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False), ("after", ref("SessionId"), False)],
+           obj(["sessions", "next"], sessions={"type": "array", "items": ref("Session")}, next=nullable(ref("SessionId"))), STORE_ERRORS),
+    method("session/delete", "Removes a session and all its history.", [("session", ref("SessionId"), True)], obj(["deleted"], deleted={"const": True}), ["NotFound"] + STORE_ERRORS, "ordered"),
+    method("session/checkout", "Makes a branch the session's default branch.", [("session", ref("SessionId"), True), ("branch", ref("BranchName"), True)],
+           ref("Session"), ["NotFound"] + STORE_ERRORS, "ordered"),
+
+    method("commit", "The one write primitive: all ops become one new version, or nothing happens (data.opIndex names a failing op). A commit that changes nothing creates no version unless allowEmpty.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("ops", {"type": "array", "items": ref("Op")}, True),
+            ("expectedVersion", INTEGER, False), ("message", STRING, False), ("metadata", OBJECT, False), ("actor", STRING, False),
+            ("turn", STRING, False), ("allowEmpty", BOOLEAN, False)], ref("CommitResult"), ENTITY_WRITE_ERRORS, "ordered"),
+    method("entity/put", "Creates or replaces an entity (a one-op commit). Without an id the server makes a UUID.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("type", ref("TypeName"), True), ("id", ref("EntityId"), False),
+            ("data", ref("Data"), True), ("ifVersion", {"type": "integer", "minimum": 0}, False)] + WRITE_OPTIONS, ref("EntityWriteResult"), ENTITY_WRITE_ERRORS, "ordered"),
+    method("entity/patch", "Applies an RFC 7396 merge patch to an existing entity (a one-op commit).",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("type", ref("TypeName"), True), ("id", ref("EntityId"), True),
+            ("patch", ref("MergePatch"), True), ("ifVersion", {"type": "integer", "minimum": 0}, False)] + WRITE_OPTIONS, ref("EntityWriteResult"), ENTITY_WRITE_ERRORS, "ordered"),
+    method("entity/delete", "Deletes an entity, keeping its history; answers with the tombstone.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("type", ref("TypeName"), True), ("id", ref("EntityId"), True),
+            ("ifVersion", {"type": "integer", "minimum": 0}, False)] + WRITE_OPTIONS, ref("EntityWriteResult"), ENTITY_WRITE_ERRORS, "ordered"),
+    method("entity/restore", "Brings a deleted entity back, with data or the data it had when deleted.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("type", ref("TypeName"), True), ("id", ref("EntityId"), True),
+            ("data", ref("Data"), False)] + WRITE_OPTIONS, ref("EntityWriteResult"), ENTITY_WRITE_ERRORS, "ordered"),
+    method("entity/fork", "A new entity with the source's lineageId and the source's current versionId as parentVersionId; its data the source's, merge-patched.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("type", ref("TypeName"), True), ("id", ref("EntityId"), True),
+            ("newId", ref("EntityId"), False), ("patch", ref("MergePatch"), False)] + WRITE_OPTIONS, ref("EntityWriteResult"), ENTITY_WRITE_ERRORS, "ordered"),
+
+    method("entity/get", "One entity at a read position; entity is null when absent (or deleted, unless includeDeleted).",
+           POSITION + [("type", ref("TypeName"), True), ("id", ref("EntityId"), True), ("includeDeleted", BOOLEAN, False)],
+           obj(["version", "entity"], version=INTEGER, entity=nullable(ref("Entity"))), ["NotFound"] + STORE_ERRORS),
+    method("entity/query", "Entities at a read position matching where, sorted by orderBy (ties by $id), paged.",
+           POSITION + [("type", ref("TypeName"), False), ("where", ref("Where"), False),
+                       ("orderBy", {"type": "array", "items": STRING, "description": "Fields; - prefix for descending."}, False),
+                       ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False), ("offset", {"type": "integer", "minimum": 0}, False),
+                       ("includeDeleted", BOOLEAN, False), ("count", BOOLEAN, False)],
+           obj(["version", "entities"], version=INTEGER, entities={"type": "array", "items": ref("Entity")}, total=INTEGER), ["NotFound"] + STORE_ERRORS),
+    method("entity/history", "An entity's versions through the branch's ancestry, newest first; before is an entity version to page from.",
+           POSITION + [("type", ref("TypeName"), True), ("id", ref("EntityId"), True), ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False),
+                       ("before", INTEGER, False)], obj(["versions"], versions={"type": "array", "items": ref("Entity")}), ["NotFound"] + STORE_ERRORS),
+    method("entity/version", "One exact entity version, by versionId.", [("session", ref("SessionId"), True), ("versionId", STRING, True)],
+           obj(["entity"], entity=ref("Entity")), ["NotFound"] + STORE_ERRORS),
+
+    method("version/list", "Versions through the branch's ancestry, newest first.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False),
+            ("before", INTEGER, False)], obj(["versions"], versions={"type": "array", "items": ref("VersionInfo")}), ["NotFound"] + STORE_ERRORS),
+    method("version/get", "One version and what it changed.", [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("version", INTEGER, True)],
+           {"allOf": [ref("VersionInfo"), obj(["changes"], changes={"type": "array", "items": ref("Change")})]}, ["NotFound"] + STORE_ERRORS),
+    method("version/diff", "Entity by entity, how the state at to differs from the state at from.",
+           [("session", ref("SessionId"), True), ("from", ref("Position"), True), ("to", ref("Position"), True), ("type", ref("TypeName"), False)],
+           obj(["changes"], changes={"type": "array", "items": ref("Difference")}), ["NotFound"] + STORE_ERRORS),
+    method("version/rollback", "A new version whose state equals the state at to.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("to", ref("At"), True), ("message", STRING, False),
+            ("actor", STRING, False), ("expectedVersion", INTEGER, False)], ref("CommitResult"), ["NotFound", "Conflict"] + STORE_ERRORS, "ordered"),
+    method("version/revert", "A new version undoing one version's changes; CONFLICT when a later version changed the same entities, unless force.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("version", INTEGER, True), ("message", STRING, False),
+            ("actor", STRING, False), ("force", BOOLEAN, False)], ref("CommitResult"), ["NotFound", "Conflict"] + STORE_ERRORS, "ordered"),
+]
+
+
+def document():
+    return {
+        "openrpc": "1.3.2",
+        "info": {"title": "Revstore protocol", "version": "1", "description": (
+            "Line-delimited JSON-RPC 2.0 over stdin/stdout between a host program and the revstore process. Params are always by name. "
+            "Methods marked \"x-notification\": true are notifications (no id, never answered) and have no result. \"x-scheduling\" says how the "
+            "server runs a method: immediate (on arrival), ordered (writes, applied in arrival order) or concurrent (reads, after every write "
+            "received before them; cancellable). Every error's data has a stable reason string. See README.md beside this file.")},
+        "methods": METHODS,
+        "components": {
+            "schemas": SCHEMAS,
+            "errors": {name: {"code": code, "message": reason.replace("_", " ").capitalize(), "data": {"reason": reason}} for name, (code, reason) in ERRORS.items()},
+        },
+    }
+
+
+if __name__ == "__main__":
+    text = json.dumps(document(), indent=2) + "\n"
+    if "--check" in sys.argv:
+        if OUT.read_text() != text:
+            sys.exit("protocol/openrpc.json is out of date: run python3 scripts/build_openrpc.py")
+        print("protocol/openrpc.json matches scripts/build_openrpc.py")
+    else:
+        OUT.write_text(text)
