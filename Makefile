@@ -25,6 +25,7 @@ test-examples: build
 
 bench: release
 	$(PYTHON) bench/transport.py
+	$(PYTHON) bench/engine.py
 
 clean:
 	rm -rf .build bench/bin bench/results

@@ -108,3 +108,37 @@ def now() -> float:
 
 def exit_with(ok: bool) -> None:
     sys.exit(0 if ok else 1)
+
+
+class RpcPeer(LinePeer):
+    """A JSON-RPC client over a LinePeer: numbered requests, one or many in flight."""
+
+    def __init__(self, argv: list[str], cpu: int | None = None):
+        super().__init__(argv, cpu)
+        self.next_id = 0
+
+    def line(self, method: str, params: dict) -> bytes:
+        self.next_id += 1
+        return (json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}, separators=(",", ":")) + "\n").encode()
+
+    def call(self, method: str, params: dict):
+        self.write(self.line(method, params))
+        reply = json.loads(self.read_line())
+        if "error" in reply:
+            raise RuntimeError(f"{method} failed: {reply['error']}")
+        return reply["result"]
+
+    def pipeline(self, requests: list[tuple[str, dict]], window: int) -> list:
+        """Sends requests keeping at most `window` unanswered; returns results in reply order."""
+        results, sent, pending = [], 0, 0
+        while sent < len(requests) or pending:
+            while sent < len(requests) and pending < window:
+                self.write(self.line(*requests[sent]))
+                sent += 1
+                pending += 1
+            reply = json.loads(self.read_line())
+            pending -= 1
+            if "error" in reply:
+                raise RuntimeError(f"request failed: {reply['error']}")
+            results.append(reply["result"])
+        return results

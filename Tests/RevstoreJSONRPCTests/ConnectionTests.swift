@@ -87,7 +87,7 @@ struct ConnectionTests {
         registry.registerOrdered("write") { params, _ in
             let n = params?["n"]?.intValue ?? 0
             log.add("enqueue \(n)")
-            return {
+            return .task {
                 // Later writes finish faster, so completion order alone would not be arrival order.
                 try await Task.sleep(for: .milliseconds(20 - n * 4))
                 log.add("done \(n)")
@@ -135,7 +135,7 @@ struct ConnectionTests {
         let log = Log()
         var registry = MethodRegistry()
         registry.registerOrdered("write") { _, _ in
-            { try await Task.sleep(for: .milliseconds(100)); return .null }
+            .task { try await Task.sleep(for: .milliseconds(100)); return .null }
         }
         registry.registerConcurrent("read") { _, _ in log.add("ran"); return .null }
         let (connection, sink) = makeConnection(registry)
@@ -163,7 +163,7 @@ struct ConnectionTests {
         var registry = MethodRegistry()
         registry.registerImmediate("now") { _, _ in "now" }
         registry.registerConcurrent("later") { _, _ in try await Task.sleep(for: .milliseconds(30)); return "later" }
-        registry.registerOrdered("write") { _, _ in { "written" } }
+        registry.registerOrdered("write") { _, _ in .value("written") }
         let (connection, sink) = makeConnection(registry)
         connection.receive(#"[{"jsonrpc":"2.0","id":1,"method":"later"},{"jsonrpc":"2.0","method":"now"},{"jsonrpc":"2.0","id":2,"method":"write"},{"jsonrpc":"2.0","id":3,"method":"now"}]"#)
         let replies = try await sink.wait(for: 1)

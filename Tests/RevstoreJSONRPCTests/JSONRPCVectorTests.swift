@@ -39,7 +39,7 @@ struct JSONRPCVectorTests {
         }
         registry.registerOrdered("sum") { params, _ in
             let total = (params?.arrayValue ?? []).compactMap(\.intValue).reduce(0, +)
-            return { .integer(total) }
+            return .value(.integer(total))
         }
         registry.registerImmediate("get_data") { _, _ in ["hello", 5] }
         for notification in ["update", "notify_hello", "notify_sum"] {

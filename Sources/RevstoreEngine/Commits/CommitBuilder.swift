@@ -66,7 +66,7 @@ struct CommitBuilder {
     private mutating func apply(_ operation: CommitOperation, path: String) throws {
         switch operation {
         case .put(let type, let id, let data, let ifVersion):
-            let id = id ?? UUID().uuidString.lowercased()
+            let id = id ?? Identifier.make()
             let reference = try load(type: type, id: id, path: path)
             var entity = working[reference]!
             try check(ifVersion, entity, path: path)
@@ -117,7 +117,7 @@ struct CommitBuilder {
             if let patch, patch.objectValue == nil {
                 throw EngineError.invalidArgument("a patch must be a JSON object (RFC 7396 merge patch)", path: "\(path).patch")
             }
-            let targetID = newID ?? UUID().uuidString.lowercased()
+            let targetID = newID ?? Identifier.make()
             let reference = try load(type: type, id: targetID, path: path, idPath: "\(path).newId")
             var entity = working[reference]!
             if entity.exists {
@@ -207,11 +207,11 @@ struct CommitBuilder {
         for (entity, text, kind) in rows {
             changes.append(try write(entity, data: text, change: kind, version: version))
         }
-        try db.execute(sql: """
+        try db.run("""
             INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
-        try db.execute(sql: "UPDATE branch SET head = ? WHERE id = ?", arguments: [version, branch.id])
+            """, [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
+        try db.run("UPDATE branch SET head = ? WHERE id = ?", [version, branch.id])
         return CommitResult(session: session.name, branch: branch.name, version: version, created: true, changes: changes)
     }
 
@@ -220,25 +220,25 @@ struct CommitBuilder {
         if let existing = entity.key {
             key = existing
         } else {
-            try db.execute(sql: "INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)", arguments: [session.id, entity.type, entity.id])
+            try db.run("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)", [session.id, entity.type, entity.id])
             key = db.lastInsertedRowID
         }
         let before = entity.before
         if let before, before.branchID == branch.id {
-            try db.execute(sql: "UPDATE entity_version SET valid_to = ? WHERE id = ?", arguments: [version, before.id])
+            try db.run("UPDATE entity_version SET valid_to = ? WHERE id = ?", [version, before.id])
         }
-        let versionID = UUID().uuidString.lowercased()
+        let versionID = Identifier.make()
         let number = (before?.number ?? 0) + 1
         let deletedAt = entity.deleted ? (before?.deleted == true ? before?.deletedAt : now) : nil
         let deletedBy = entity.deleted ? (before?.deleted == true ? before?.deletedBy : actor) : nil
-        try db.execute(sql: """
+        try db.run("""
             INSERT INTO entity_version(entity_key, branch_id, valid_from, number, change, version_id, parent_version_id,
                 lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
+            """, [
                 key, branch.id, version, number, change.rawValue, versionID,
                 entity.forkedFrom?.versionID ?? before?.versionID,
-                entity.forkedFrom?.lineageID ?? before?.lineageID ?? UUID().uuidString.lowercased(),
+                entity.forkedFrom?.lineageID ?? before?.lineageID ?? Identifier.make(),
                 data, entity.deleted, before?.createdAt ?? now, before?.createdAtVersion ?? version,
                 before == nil ? actor : before?.createdBy, now, actor, deletedAt, deletedBy,
             ])

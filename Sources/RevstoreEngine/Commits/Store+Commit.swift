@@ -34,11 +34,11 @@ extension Store {
         let target: (type: String, id: String)
         switch request.operations.first {
         case .put(let type, let id, let data, let ifVersion):
-            let id = id ?? UUID().uuidString.lowercased()
+            let id = id ?? Identifier.make()
             request.operations = [.put(type: type, id: id, data: data, ifVersion: ifVersion)]
             target = (type, id)
         case .fork(let type, let id, let newID, let patch):
-            let newID = newID ?? UUID().uuidString.lowercased()
+            let newID = newID ?? Identifier.make()
             request.operations = [.fork(type: type, id: id, newID: newID, patch: patch)]
             target = (type, newID)
         case .patch(let type, let id, _, _), .delete(let type, let id, _), .restore(let type, let id, _):

@@ -34,7 +34,9 @@ enum Names {
 
     private static func checkID(_ id: String, maximum: Int, what: String, path: String) throws(EngineError) {
         let count = id.unicodeScalars.count
-        guard count >= 1, count <= maximum, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        // Control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F.
+        let hasControl = id.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+        guard count >= 1, count <= maximum, !hasControl else {
             throw .invalidArgument("\(what) must be 1-\(maximum) characters without control characters", path: path)
         }
     }

@@ -17,8 +17,8 @@ public final class Store: Sendable {
         config.label = "revstore"
         let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.run("PRAGMA synchronous = \(synchronous)")
+            try db.run("PRAGMA foreign_keys = ON")
         }
         do {
             switch configuration.location {

@@ -5,27 +5,33 @@ import GRDB
 public final class WriteTicket<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var result: Result<Value, EngineError>?
-    private var waiter: CheckedContinuation<Value, any Error>?
+    private var callbacks: [@Sendable (Result<Value, EngineError>) -> Void] = []
 
     init() {}
 
     func complete(_ outcome: Result<Value, EngineError>) {
-        let waiter = lock.withLock { () -> CheckedContinuation<Value, any Error>? in
+        let waiting = lock.withLock {
             result = outcome
-            defer { self.waiter = nil }
-            return self.waiter
+            defer { callbacks = [] }
+            return callbacks
         }
-        waiter?.resume(with: outcome.mapError { $0 as any Error })
+        for callback in waiting { callback(outcome) }
+    }
+
+    /// Calls `callback` with the outcome: at once if it is known, else on the writer's thread
+    /// right after the commit, which lets the response go out with no thread hop.
+    public func whenDone(_ callback: @escaping @Sendable (Result<Value, EngineError>) -> Void) {
+        let ready = lock.withLock { () -> Result<Value, EngineError>? in
+            if result == nil { callbacks.append(callback) }
+            return result
+        }
+        if let ready { callback(ready) }
     }
 
     /// Waits until the write is committed (and synced, with `--durability full`).
     public func value() async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
-            let ready = lock.withLock { () -> Result<Value, EngineError>? in
-                if result == nil { waiter = continuation }
-                return result
-            }
-            if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
+            whenDone { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
     }
 }

@@ -40,7 +40,7 @@ struct ResolvedPosition: Sendable {
 
 extension Database {
     func sessionRow(_ name: String) throws -> SessionRow {
-        guard let row = try SessionRow.fetchOne(self, sql: "SELECT \(SessionRow.columns) FROM session WHERE name = ?", arguments: [name]) else {
+        guard let row = try self.fetchOne(SessionRow.self, "SELECT \(SessionRow.columns) FROM session WHERE name = ?", [name]) else {
             throw EngineError.notFound("session", ["session": .string(name)], "\"\(name)\"")
         }
         return row
@@ -48,7 +48,7 @@ extension Database {
 
     func branchRow(session: SessionRow, name: String?) throws -> BranchRow {
         let name = name ?? session.defaultBranch
-        guard let row = try BranchRow.fetchOne(self, sql: "SELECT * FROM branch WHERE session_id = ? AND name = ?", arguments: [session.id, name]) else {
+        guard let row = try self.fetchOne(BranchRow.self, "SELECT * FROM branch WHERE session_id = ? AND name = ?", [session.id, name]) else {
             throw EngineError.notFound("branch", ["session": .string(session.name), "branch": .string(name)], "\"\(name)\" in session \"\(session.name)\"")
         }
         return row
@@ -56,7 +56,7 @@ extension Database {
 
     func branchNames(session: SessionRow) throws -> [Int64: String] {
         var names: [Int64: String] = [:]
-        for row in try Row.fetchAll(self, sql: "SELECT id, name FROM branch WHERE session_id = ?", arguments: [session.id]) {
+        for row in try self.fetchAll(Row.self, "SELECT id, name FROM branch WHERE session_id = ?", [session.id]) {
             names[row["id"]] = row["name"]
         }
         return names
@@ -73,7 +73,7 @@ extension Database {
                 limit = current.baseVersion
             }
             guard limit > 0, let parentID = current.baseBranchID,
-                  let parent = try BranchRow.fetchOne(self, sql: "SELECT * FROM branch WHERE id = ?", arguments: [parentID])
+                  let parent = try self.fetchOne(BranchRow.self, "SELECT * FROM branch WHERE id = ?", [parentID])
             else { break }
             current = parent
         }
@@ -103,18 +103,18 @@ extension Database {
     /// The entity's visible row at a position (a tombstone included), or nil.
     func entityRow(entityKey: Int64, segments: [Segment]) throws -> EntityVersionRow? {
         for segment in segments {
-            let row = try EntityVersionRow.fetchOne(self, sql: """
+            let row = try self.fetchOne(EntityVersionRow.self, """
                 SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
                 WHERE v.entity_key = ? AND v.branch_id = ? AND v.valid_from <= ?
                 ORDER BY v.valid_from DESC LIMIT 1
-                """, arguments: [entityKey, segment.branchID, segment.upTo])
+                """, [entityKey, segment.branchID, segment.upTo])
             if let row { return row }
         }
         return nil
     }
 
     func entityKey(session: SessionRow, type: String, id: String) throws -> Int64? {
-        try Int64.fetchOne(self, sql: "SELECT key FROM entity WHERE session_id = ? AND type = ? AND entity_id = ?", arguments: [session.id, type, id])
+        try self.fetchOne(Int64.self, "SELECT key FROM entity WHERE session_id = ? AND type = ? AND entity_id = ?", [session.id, type, id])
     }
 
     /// SQL for the id of an entity's visible row at a position, for `e.key`; with its arguments.

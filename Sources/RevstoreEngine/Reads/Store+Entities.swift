@@ -39,6 +39,7 @@ extension Store {
             let ordering = try orderCompiler.ordering(query.orderBy, path: "orderBy")
 
             let from = "FROM entity e JOIN entity_version v ON v.id = \(visible.sql) WHERE \(filters.joined(separator: " AND "))"
+            // Query SQL varies with each request, so it is not kept in the statement cache.
             let rows = try EntityVersionRow.fetchAll(db, sql: "SELECT \(EntityVersionRow.columns) \(from) ORDER BY \(ordering) LIMIT ? OFFSET ?",
                                                      arguments: visible.arguments + filterArguments + whereArguments + orderCompiler.arguments + [query.limit, query.offset])
             var total: Int?
@@ -61,11 +62,11 @@ extension Store {
             }
             var versions: [Entity] = []
             for segment in resolved.segments where versions.count < limit {
-                let rows = try EntityVersionRow.fetchAll(db, sql: """
+                let rows = try db.fetchAll(EntityVersionRow.self, """
                     SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
                     WHERE v.entity_key = ? AND v.branch_id = ? AND v.valid_from <= ? AND v.number < ?
                     ORDER BY v.valid_from DESC LIMIT ?
-                    """, arguments: [key, segment.branchID, segment.upTo, before ?? Int.max, limit - versions.count])
+                    """, [key, segment.branchID, segment.upTo, before ?? Int.max, limit - versions.count])
                 versions += rows.map { $0.entity(branchNames: resolved.branchNames) }
             }
             if versions.isEmpty, before == nil {
@@ -79,10 +80,10 @@ extension Store {
     public func entityVersion(session: String, versionId: String) async throws(EngineError) -> Entity {
         try await read { db in
             let sessionRow = try db.sessionRow(session)
-            guard let row = try EntityVersionRow.fetchOne(db, sql: """
+            guard let row = try db.fetchOne(EntityVersionRow.self, """
                 SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
                 WHERE v.version_id = ? AND e.session_id = ?
-                """, arguments: [versionId, sessionRow.id])
+                """, [versionId, sessionRow.id])
             else {
                 throw EngineError.notFound("versionId", ["versionId": .string(versionId)], "entity version \"\(versionId)\" in session \"\(session)\"")
             }

@@ -6,22 +6,19 @@ extension Store {
     /// Creates a session at version 1 on `main`, with no entities. A nil name gets a UUID.
     public func submitCreateSession(name: String?, metadata: JSONValue?) -> WriteTicket<Session> {
         submitWrite { db in
-            let name = name ?? UUID().uuidString.lowercased()
+            let name = name ?? Identifier.make()
             try Names.checkSession(name)
             if let metadata, metadata.objectValue == nil {
                 throw EngineError.invalidArgument("metadata must be a JSON object", path: "metadata")
             }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM session WHERE name = ?", arguments: [name]) == true {
+            if try db.fetchOne(Bool.self, "SELECT 1 FROM session WHERE name = ?", [name]) == true {
                 throw EngineError(.alreadyExists, "Session \"\(name)\" already exists.", ["kind": "session", "session": .string(name)])
             }
             let now = Timestamp.now()
-            try db.execute(sql: "INSERT INTO session(name, created_at, metadata, default_branch) VALUES (?, ?, ?, 'main')",
-                           arguments: [name, now, (metadata ?? .object([:])).canonicalText])
+            try db.run("INSERT INTO session(name, created_at, metadata, default_branch) VALUES (?, ?, ?, 'main')", [name, now, (metadata ?? .object([:])).canonicalText])
             let sessionID = db.lastInsertedRowID
-            try db.execute(sql: "INSERT INTO branch(session_id, name, head, base_branch_id, base_version, created_at) VALUES (?, 'main', 1, NULL, 0, ?)",
-                           arguments: [sessionID, now])
-            try db.execute(sql: "INSERT INTO version(branch_id, number, created_at, metadata, change_count) VALUES (?, 1, ?, '{}', 0)",
-                           arguments: [db.lastInsertedRowID, now])
+            try db.run("INSERT INTO branch(session_id, name, head, base_branch_id, base_version, created_at) VALUES (?, 'main', 1, NULL, 0, ?)", [sessionID, now])
+            try db.run("INSERT INTO version(branch_id, number, created_at, metadata, change_count) VALUES (?, 1, ?, '{}', 0)", [db.lastInsertedRowID, now])
             return try Self.session(try db.sessionRow(name), in: db)
         }
     }
@@ -33,9 +30,9 @@ extension Store {
     /// Sessions in id order, `limit` at a time, after the id `after`; `next` continues.
     public func sessions(limit: Int, after: String?) async throws(EngineError) -> (sessions: [Session], next: String?) {
         try await read { db in
-            let rows = try SessionRow.fetchAll(db, sql: """
+            let rows = try db.fetchAll(SessionRow.self, """
                 SELECT \(SessionRow.columns) FROM session WHERE name > ? ORDER BY name LIMIT ?
-                """, arguments: [after ?? "", limit + 1])
+                """, [after ?? "", limit + 1])
             let page = try rows.prefix(limit).map { try Self.session($0, in: db) }
             return (page, rows.count > limit ? page.last?.name : nil)
         }
@@ -46,12 +43,12 @@ extension Store {
         submitWrite { db in
             let session = try db.sessionRow(name)
             // Children before parents: entity versions, entities, versions, branches.
-            try db.execute(sql: "DELETE FROM entity_version WHERE entity_key IN (SELECT key FROM entity WHERE session_id = ?)", arguments: [session.id])
-            try db.execute(sql: "DELETE FROM entity WHERE session_id = ?", arguments: [session.id])
-            try db.execute(sql: "DELETE FROM version WHERE branch_id IN (SELECT id FROM branch WHERE session_id = ?)", arguments: [session.id])
-            try db.execute(sql: "UPDATE branch SET base_branch_id = NULL WHERE session_id = ?", arguments: [session.id])
-            try db.execute(sql: "DELETE FROM branch WHERE session_id = ?", arguments: [session.id])
-            try db.execute(sql: "DELETE FROM session WHERE id = ?", arguments: [session.id])
+            try db.run("DELETE FROM entity_version WHERE entity_key IN (SELECT key FROM entity WHERE session_id = ?)", [session.id])
+            try db.run("DELETE FROM entity WHERE session_id = ?", [session.id])
+            try db.run("DELETE FROM version WHERE branch_id IN (SELECT id FROM branch WHERE session_id = ?)", [session.id])
+            try db.run("UPDATE branch SET base_branch_id = NULL WHERE session_id = ?", [session.id])
+            try db.run("DELETE FROM branch WHERE session_id = ?", [session.id])
+            try db.run("DELETE FROM session WHERE id = ?", [session.id])
             return true
         }
     }
@@ -61,13 +58,13 @@ extension Store {
         submitWrite { db in
             let session = try db.sessionRow(name)
             let target = try db.branchRow(session: session, name: branch)
-            try db.execute(sql: "UPDATE session SET default_branch = ? WHERE id = ?", arguments: [target.name, session.id])
+            try db.run("UPDATE session SET default_branch = ? WHERE id = ?", [target.name, session.id])
             return try Self.session(try db.sessionRow(name), in: db)
         }
     }
 
     static func session(_ row: SessionRow, in db: Database) throws -> Session {
-        let head = try Int.fetchOne(db, sql: "SELECT head FROM branch WHERE session_id = ? AND name = ?", arguments: [row.id, row.defaultBranch]) ?? 1
+        let head = try db.fetchOne(Int.self, "SELECT head FROM branch WHERE session_id = ? AND name = ?", [row.id, row.defaultBranch]) ?? 1
         return Session(name: row.name, createdAt: row.createdAt, metadata: (try? JSONParser.parse(row.metadata)) ?? .object([:]),
                        defaultBranch: row.defaultBranch, version: head)
     }

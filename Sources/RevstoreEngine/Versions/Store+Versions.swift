@@ -8,10 +8,10 @@ extension Store {
             let resolved = try db.resolve(ReadPosition(session: session, branch: branch))
             var infos: [VersionInfo] = []
             for segment in resolved.segments where infos.count < limit {
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try db.fetchAll(Row.self, """
                     SELECT * FROM version WHERE branch_id = ? AND number <= ? AND number > ? AND number < ?
                     ORDER BY number DESC LIMIT ?
-                    """, arguments: [segment.branchID, segment.upTo, segment.above, before ?? Int.max, limit - infos.count])
+                    """, [segment.branchID, segment.upTo, segment.above, before ?? Int.max, limit - infos.count])
                 infos += rows.map { Self.versionInfo($0, session: resolved.session, branchNames: resolved.branchNames) }
             }
             return infos
@@ -23,7 +23,7 @@ extension Store {
         try await read { db in
             let resolved = try db.resolve(ReadPosition(session: session, branch: branch, at: .version(number)))
             let segment = resolved.segments[0]
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM version WHERE branch_id = ? AND number = ?", arguments: [segment.branchID, number]) else {
+            guard let row = try db.fetchOne(Row.self, "SELECT * FROM version WHERE branch_id = ? AND number = ?", [segment.branchID, number]) else {
                 throw EngineError.notFound("version", ["session": .string(session), "version": .integer(number)], "\(number)")
             }
             let changes = try Self.changes(in: db, branchID: segment.branchID, version: number)
@@ -88,10 +88,10 @@ extension Store {
             let previous = try db.segments(of: reverted.branch, at: number - 1)
             var operations: [CommitOperation] = []
             var conflicts: [JSONValue] = []
-            let changed = try EntityVersionRow.fetchAll(db, sql: """
+            let changed = try db.fetchAll(EntityVersionRow.self, """
                 SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
                 WHERE v.branch_id = ? AND v.valid_from = ? ORDER BY e.type, e.entity_id
-                """, arguments: [reverted.segments[0].branchID, number])
+                """, [reverted.segments[0].branchID, number])
             for row in changed {
                 let current = try db.entityRow(entityKey: row.entityKey, segments: head.segments)
                 if current?.versionID != row.versionID {
@@ -153,10 +153,10 @@ extension Store {
     }
 
     static func changes(in db: Database, branchID: Int64, version: Int) throws -> [Change] {
-        try EntityVersionRow.fetchAll(db, sql: """
+        try db.fetchAll(EntityVersionRow.self, """
             SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
             WHERE v.branch_id = ? AND v.valid_from = ? ORDER BY v.id
-            """, arguments: [branchID, version]).map {
+            """, [branchID, version]).map {
             Change(type: $0.type, id: $0.entityID, change: Change.Kind(rawValue: $0.change) ?? .updated, version: $0.number, versionId: $0.versionID)
         }
     }

@@ -10,8 +10,8 @@ public protocol MessageSink: AnyObject, Sendable {
 /// One JSON-RPC peer: classifies incoming messages, schedules their handlers, and answers.
 ///
 /// `receive(_:)` is called from a single reader thread and never blocks: immediate handlers
-/// run inline, ordered ones enqueue their work inline and finish in a task, concurrent ones
-/// run in tasks after the ordered requests received before them.
+/// run inline, ordered ones enqueue their work inline and are answered from whichever thread
+/// completes it, concurrent ones run in tasks after the ordered requests received before them.
 public final class Connection: @unchecked Sendable {
     public struct Options: Sendable {
         /// Nesting deeper than this is a parse error.
@@ -34,8 +34,11 @@ public final class Connection: @unchecked Sendable {
     private var shuttingDown = false
     private var exitHandler: (@Sendable (Int32) -> Void)?
 
-    /// Completes once every ordered request received so far has completed. Reader thread only.
-    private var orderedBarrier: Task<Void, Never>?
+    /// Ordered requests are numbered as they arrive; a concurrent request received after
+    /// number n waits until every ordered request up to n has completed.
+    private var orderedReceived = 0
+    private var orderedUnfinished: Set<Int> = []
+    private var barrierWaiters: [(through: Int, resume: CheckedContinuation<Void, Never>)] = []
 
     public init(registry: MethodRegistry, sink: any MessageSink, options: Options = Options(), logger: Logger) {
         self.registry = registry
@@ -118,31 +121,25 @@ public final class Connection: @unchecked Sendable {
             answer(Result { try body(params, context) })
 
         case .ordered(let body):
-            let wait: @Sendable () async throws -> JSONValue
+            let deferred: Deferred<JSONValue>
             do {
-                wait = try body(params, context)
+                deferred = try body(params, context)
             } catch {
                 answer(.failure(error))
                 return
             }
-            begin()
-            let previous = orderedBarrier
-            let task = Task {
-                let outcome = await Result { try await wait() }
+            let number = beginOrdered()
+            deferred.whenDone { outcome in
                 answer(outcome)
-                self.end()
-            }
-            orderedBarrier = Task {
-                await previous?.value
-                await task.value
+                self.endOrdered(number)
             }
 
         case .concurrent(let body):
             begin()
-            let barrier = orderedBarrier
+            let barrier = state.withLock { orderedReceived }
             let token = id.map(register)
             let task = Task {
-                await barrier?.value
+                await self.waitForOrdered(through: barrier)
                 let outcome: Result<JSONValue, any Error>
                 if Task.isCancelled {
                     outcome = .failure(RPCError.cancelled)
@@ -246,6 +243,45 @@ public final class Connection: @unchecked Sendable {
         state.lock()
         inFlight += 1
         state.unlock()
+    }
+
+    private func beginOrdered() -> Int {
+        state.lock()
+        defer { state.unlock() }
+        inFlight += 1
+        orderedReceived += 1
+        orderedUnfinished.insert(orderedReceived)
+        return orderedReceived
+    }
+
+    private func endOrdered(_ number: Int) {
+        state.lock()
+        orderedUnfinished.remove(number)
+        let done = orderedUnfinished.min().map { $0 - 1 } ?? orderedReceived
+        var ready: [CheckedContinuation<Void, Never>] = []
+        barrierWaiters.removeAll { waiter in
+            guard waiter.through <= done else { return false }
+            ready.append(waiter.resume)
+            return true
+        }
+        state.unlock()
+        for continuation in ready { continuation.resume() }
+        end()
+    }
+
+    /// Returns once every ordered request numbered up to `through` has completed.
+    private func waitForOrdered(through number: Int) async {
+        await withCheckedContinuation { continuation in
+            state.lock()
+            let done = orderedUnfinished.min().map { $0 - 1 } ?? orderedReceived
+            if number <= done {
+                state.unlock()
+                continuation.resume()
+            } else {
+                barrierWaiters.append((number, continuation))
+                state.unlock()
+            }
+        }
     }
 
     private func end() {

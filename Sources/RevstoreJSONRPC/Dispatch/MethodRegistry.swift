@@ -9,7 +9,7 @@ public struct MethodRegistry: Sendable {
     enum Handler: Sendable {
         case immediate(@Sendable (JSONValue?, RequestContext) throws -> JSONValue)
         case concurrent(@Sendable (JSONValue?, RequestContext) async throws -> JSONValue)
-        case ordered(@Sendable (JSONValue?, RequestContext) throws -> @Sendable () async throws -> JSONValue)
+        case ordered(@Sendable (JSONValue?, RequestContext) throws -> Deferred<JSONValue>)
 
         var scheduling: Scheduling {
             switch self {
@@ -41,7 +41,7 @@ public struct MethodRegistry: Sendable {
         add(method, .concurrent(body))
     }
 
-    public mutating func registerOrdered(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) throws -> @Sendable () async throws -> JSONValue) {
+    public mutating func registerOrdered(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) throws -> Deferred<JSONValue>) {
         add(method, .ordered(body))
     }
 
@@ -62,12 +62,11 @@ public struct MethodRegistry: Sendable {
     }
 
     /// `body` runs on the reader thread in arrival order: it must enqueue its work and return
-    /// the wait for the result, never block.
-    public mutating func ordered<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> @Sendable () async throws -> M.Response) {
+    /// its deferred result, never block.
+    public mutating func ordered<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> Deferred<M.Response>) {
         let encode = Self.encoder(for: M.Response.self)
         registerOrdered(M.method) { params, context in
-            let wait = try body(try Self.decode(M.self, params), context)
-            return { try encode(try await wait()) }
+            try body(try Self.decode(M.self, params), context).map(encode)
         }
     }
 

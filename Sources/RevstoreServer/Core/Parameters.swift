@@ -77,7 +77,9 @@ extension MethodRegistry {
     ) {
         ordered(type) { request, _ in
             let ticket = try submit(request)
-            return { try respond(try await ticket.value()) }
+            return Deferred { completion in
+                ticket.whenDone { outcome in completion(Result { try respond(try outcome.get()) }) }
+            }
         }
     }
 
