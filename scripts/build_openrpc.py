@@ -18,6 +18,10 @@ def nullable(schema):
     return {"oneOf": [schema, {"type": "null"}]}
 
 
+def obj(required, **properties):
+    return {"type": "object", "required": list(required), "properties": properties}
+
+
 STRING, INTEGER, BOOLEAN, OBJECT = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
 TIMESTAMP = {"type": "string", "format": "date-time", "description": "RFC 3339 UTC with milliseconds"}
 
@@ -53,13 +57,32 @@ SCHEMAS = {
         "message": nullable(STRING), "metadata": OBJECT, "turn": nullable(STRING), "changeCount": INTEGER, "review": ref("Review")}},
     "CommitResult": {"type": "object", "required": ["session", "branch", "version", "created", "changes"], "properties": {
         "session": ref("SessionId"), "branch": ref("BranchName"), "version": {"type": ["integer", "null"], "description": "The new version; the unchanged head when created is false; null when staged into a turn."},
-        "created": BOOLEAN, "changes": {"type": "array", "items": ref("Change")}}},
+        "created": BOOLEAN, "changes": {"type": "array", "items": ref("Change")},
+        "turn": {"$ref": "#/components/schemas/Turn", "description": "Present when the ops were staged into a turn."}}},
     "EntityWriteResult": {"type": "object", "required": ["version", "created", "entity"], "properties": {
-        "version": {"type": ["integer", "null"]}, "created": BOOLEAN, "entity": nullable(ref("Entity"))}},
+        "version": {"type": ["integer", "null"], "description": "null when staged into a turn."}, "created": BOOLEAN,
+        "entity": nullable(ref("Entity")), "turn": ref("Turn")}},
+    "StagedResult": {"type": "object", "description": "A write into a turn: nothing is applied until turn/commit.", "required": ["version", "created", "turn"],
+        "properties": {"version": {"type": "null"}, "created": {"const": False}, "turn": ref("Turn")}},
     "Op": {"type": "object", "required": ["op", "type"], "description": "put {type, id?, data, ifVersion?} · patch {type, id, patch, ifVersion?} · delete {type, id, ifVersion?} · restore {type, id, data?} · fork {type, id, newId?, patch?}. ifVersion 0: must not exist yet.",
         "properties": {"op": {"enum": ["put", "patch", "delete", "restore", "fork"]}, "type": ref("TypeName"), "id": ref("EntityId"),
                        "data": ref("Data"), "patch": ref("MergePatch"), "ifVersion": {"type": "integer", "minimum": 0}, "newId": ref("EntityId")}},
     "Where": {"type": "object", "description": "{field: value} (equality), {field: {op: value, ...}} with ops eq ne gt gte lt lte in nin contains startsWith exists, {\"$and\": [...]}, {\"$or\": [...]}, {\"$not\": {...}}. A field is a dotted path into data or one of $id $version $createdAt $updatedAt $createdAtVersion $updatedAtVersion $createdBy $updatedBy. An object value whose keys are all operator names is an operator object; any other object is compared for equality."},
+    "Branch": {"type": "object", "required": ["session", "name", "head", "base", "createdAt"], "properties": {
+        "session": ref("SessionId"), "name": ref("BranchName"), "head": INTEGER,
+        "base": nullable(obj(["branch", "version"], branch=ref("BranchName"), version=INTEGER)), "createdAt": TIMESTAMP}},
+    "Tag": {"type": "object", "required": ["session", "name", "branch", "version", "createdAt"], "properties": {
+        "session": ref("SessionId"), "name": ref("BranchName"), "branch": ref("BranchName"), "version": INTEGER, "createdAt": TIMESTAMP}},
+    "Turn": {"type": "object", "required": ["turn", "session", "branch", "baseVersion", "status", "message", "metadata", "actor", "createdAt", "stagedOps", "version"],
+        "properties": {"turn": {"type": "string", "format": "uuid"}, "session": ref("SessionId"), "branch": ref("BranchName"),
+                       "baseVersion": {"type": "integer", "description": "The branch head when the turn began."},
+                       "status": {"enum": ["staged", "committed", "reverted"]}, "message": nullable(STRING), "metadata": OBJECT,
+                       "actor": nullable(STRING), "createdAt": TIMESTAMP, "stagedOps": INTEGER,
+                       "version": {"type": ["integer", "null"], "description": "The version its commit created."}}},
+    "MergeConflict": {"type": "object", "required": ["type", "id", "field", "base", "source", "target"], "properties": {
+        "type": ref("TypeName"), "id": ref("EntityId"), "field": {"type": ["string", "null"], "description": "A top-level data field; null when one side deleted the entity and the other changed it."},
+        "base": {}, "source": {}, "target": {}}},
+    "MergeResult": {"allOf": [ref("CommitResult"), obj(["conflicts"], conflicts={"type": "array", "items": ref("MergeConflict")})]},
     "Position": {"type": "object", "properties": {"branch": ref("BranchName"), "at": ref("At")}, "required": ["at"]},
     "Difference": {"type": "object", "required": ["type", "id", "change", "before", "after", "patch"], "properties": {
         "type": ref("TypeName"), "id": ref("EntityId"), "change": {"enum": ["added", "removed", "modified"]},
@@ -84,8 +107,9 @@ ERRORS = {
 
 # Parameter lists: (name, schema, required).
 POSITION = [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("at", ref("At"), False),
-            ("turn", {"type": "string", "description": "Read through an open turn."}, False)]
-WRITE_OPTIONS = [("expectedVersion", INTEGER, False), ("actor", STRING, False), ("message", STRING, False), ("turn", STRING, False)]
+            ("turn", {"type": "string", "description": "Read through an open turn: its staged changes over its branch head. The version named in the result is the one its commit would create now."}, False)]
+WRITE_OPTIONS = [("expectedVersion", INTEGER, False), ("actor", STRING, False), ("message", STRING, False),
+                 ("turn", {"type": "string", "description": "Stage into this open turn instead of committing."}, False)]
 STORE_ERRORS = ["Busy", "StorageError", "InvalidParams", "ShuttingDown"]
 
 
@@ -98,10 +122,6 @@ def method(name, summary, params, result, errors=(), scheduling="concurrent", no
         entry["result"] = {"name": name.replace("/", "_").replace("$", "") + "_result", "schema": result}
         entry["errors"] = [{"$ref": f"#/components/errors/{e}"} for e in errors]
     return entry
-
-
-def obj(required, **properties):
-    return {"type": "object", "required": list(required), "properties": properties}
 
 
 ENTITY_WRITE_ERRORS = ["NotFound", "AlreadyExists", "Conflict", "InvalidState", "ValidationFailed"] + STORE_ERRORS
@@ -173,6 +193,54 @@ METHODS = [
     method("version/revert", "A new version undoing one version's changes; CONFLICT when a later version changed the same entities, unless force.",
            [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("version", INTEGER, True), ("message", STRING, False),
             ("actor", STRING, False), ("force", BOOLEAN, False)], ref("CommitResult"), ["NotFound", "Conflict"] + STORE_ERRORS, "ordered"),
+    method("version/submit", "Review: draft → submitted.", [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("version", INTEGER, True),
+           ("actor", STRING, False), ("notes", STRING, False)], ref("VersionInfo"), ["NotFound", "InvalidState"] + STORE_ERRORS, "ordered"),
+    method("version/review", "Review: submitted → approved or rejected. at: \"approved\" reads a branch's highest approved version.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("version", INTEGER, True),
+            ("decision", {"enum": ["approved", "rejected"]}, True), ("actor", STRING, False), ("notes", STRING, False)],
+           ref("VersionInfo"), ["NotFound", "InvalidState"] + STORE_ERRORS, "ordered"),
+
+    method("branch/create", "A new branch sharing from's history up to its version (default: the default branch's head); it numbers its own commits from there. Costs the same whatever the session's size.",
+           [("session", ref("SessionId"), True), ("name", ref("BranchName"), True), ("from", obj([], branch=ref("BranchName"), at=ref("At")), False)],
+           ref("Branch"), ["NotFound", "AlreadyExists"] + STORE_ERRORS, "ordered"),
+    method("branch/get", "One branch.", [("session", ref("SessionId"), True), ("name", ref("BranchName"), True)], ref("Branch"), ["NotFound"] + STORE_ERRORS),
+    method("branch/list", "A session's branches, by name.", [("session", ref("SessionId"), True)],
+           obj(["branches"], branches={"type": "array", "items": ref("Branch")}), ["NotFound"] + STORE_ERRORS),
+    method("branch/delete", "Removes a branch and what was written on it. main, and branches that others were created from, cannot be deleted (INVALID_STATE).",
+           [("session", ref("SessionId"), True), ("name", ref("BranchName"), True)], obj(["deleted"], deleted={"const": True}), ["NotFound", "InvalidState"] + STORE_ERRORS, "ordered"),
+    method("branch/merge", "A three-way merge of source into target (default: the default branch) against their common ancestor (or the last merge of the two), per entity and per top-level field. With onConflict fail (default) any conflict fails with MERGE_CONFLICT and nothing changes.",
+           [("session", ref("SessionId"), True), ("source", ref("BranchName"), True), ("target", ref("BranchName"), False), ("message", STRING, False),
+            ("actor", STRING, False), ("onConflict", {"enum": ["fail", "source", "target"], "default": "fail"}, False)],
+           ref("MergeResult"), ["NotFound", "MergeConflict", "InvalidState"] + STORE_ERRORS, "ordered"),
+
+    method("turn/begin", "Opens a turn on a branch (default: the default branch). Writes with turn stage into it; reads with turn see its staged changes. Staged turns survive a restart.",
+           [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("message", STRING, False), ("metadata", OBJECT, False), ("actor", STRING, False)],
+           ref("Turn"), ["NotFound"] + STORE_ERRORS, "ordered"),
+    method("turn/get", "One turn.", [("turn", STRING, True)], ref("Turn"), ["NotFound"] + STORE_ERRORS),
+    method("turn/list", "A session's turns, oldest first.", [("session", ref("SessionId"), True), ("status", {"enum": ["staged", "committed", "reverted"]}, False)],
+           obj(["turns"], turns={"type": "array", "items": ref("Turn")}), ["NotFound"] + STORE_ERRORS),
+    method("turn/commit", "The staged ops become one version on the branch's current head, with the turn's message and metadata (these params override them); ifVersion is checked now.",
+           [("turn", STRING, True), ("message", STRING, False), ("metadata", OBJECT, False), ("expectedVersion", INTEGER, False)],
+           ref("CommitResult"), ENTITY_WRITE_ERRORS, "ordered"),
+    method("turn/abort", "Discards a turn; nothing it staged is applied.", [("turn", STRING, True)], ref("Turn"), ["NotFound", "InvalidState"] + STORE_ERRORS, "ordered"),
+
+    method("tag/set", "Names a (branch, version); an existing tag of that name moves. approved is reserved.",
+           [("session", ref("SessionId"), True), ("name", ref("BranchName"), True), ("branch", ref("BranchName"), False), ("at", ref("At"), True)],
+           ref("Tag"), ["NotFound"] + STORE_ERRORS, "ordered"),
+    method("tag/list", "A session's tags, by name.", [("session", ref("SessionId"), True)], obj(["tags"], tags={"type": "array", "items": ref("Tag")}), ["NotFound"] + STORE_ERRORS),
+    method("tag/delete", "Removes a tag.", [("session", ref("SessionId"), True), ("name", ref("BranchName"), True)],
+           obj(["deleted"], deleted={"const": True}), ["NotFound"] + STORE_ERRORS, "ordered"),
+
+    method("session/compact", "Removes versions that are neither within keepLast (per branch) or keepSince nor protected (branch heads, fork points, tagged and latest approved versions, bases of open turns), and every entity version no retained version reads. Removed versions answer NOT_FOUND with data.pruned = true.",
+           [("session", ref("SessionId"), True), ("keepLast", {"type": "integer", "minimum": 1}, False), ("keepSince", TIMESTAMP, False), ("dryRun", BOOLEAN, False)],
+           obj(["removedVersions", "removedEntityVersions", "keptVersions"], removedVersions=INTEGER, removedEntityVersions=INTEGER, keptVersions=INTEGER),
+           ["NotFound"] + STORE_ERRORS, "ordered"),
+    method("store/stats", "Counts of what the store holds, and its size.", [],
+           obj(["sessions", "branches", "versions", "prunedVersions", "entities", "entityVersions", "tags", "turns", "openTurns", "bytes"],
+               sessions=INTEGER, branches=INTEGER, versions=INTEGER, prunedVersions=INTEGER, entities=INTEGER, entityVersions=INTEGER,
+               tags=INTEGER, turns=INTEGER, openTurns=INTEGER, bytes=obj(["file", "free", "wal"], file=INTEGER, free=INTEGER, wal=INTEGER)), STORE_ERRORS),
+    method("store/vacuum", "Rebuilds the file without its free pages and truncates the WAL.", [],
+           obj(["bytesBefore", "bytesAfter"], bytesBefore=INTEGER, bytesAfter=INTEGER), STORE_ERRORS, "ordered"),
 ]
 
 

@@ -7,6 +7,11 @@ struct Fixture {
     let store: Store
     let session: String
 
+    init(store: Store, session: String) {
+        self.store = store
+        self.session = session
+    }
+
     init(session: String = "s1") async throws {
         store = try Store(StoreConfiguration(location: .memory))
         self.session = session

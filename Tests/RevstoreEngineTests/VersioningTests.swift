@@ -265,3 +265,15 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Commit edge cases")
+struct CommitEdgeCaseTests {
+    @Test("an entity created and deleted in one commit leaves no trace")
+    func createThenDelete() async throws {
+        let f = try await Fixture()
+        let result = try await f.commit([f.put("A", "temp", ["x": 1]), .delete(type: "A", id: "temp", ifVersion: nil)])
+        #expect(!result.created)
+        #expect(try await f.get("A", "temp", includeDeleted: true) == nil)
+        await expectError(.notFound) { _ = try await f.store.history(at: ReadPosition(session: "s1"), type: "A", id: "temp", limit: 10, before: nil) }
+    }
+}

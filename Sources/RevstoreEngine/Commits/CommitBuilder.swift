@@ -196,6 +196,8 @@ struct CommitBuilder {
                 if before.deleted == entity.deleted, before.data == text { continue }
                 kind = entity.deleted ? .deleted : (before.deleted ? .restored : .updated)
             } else {
+                // Created and deleted within this commit: it never existed at any version.
+                if entity.deleted { continue }
                 kind = .created
             }
             rows.append((entity, text, kind))

@@ -29,8 +29,25 @@ extension Store {
     /// A one-op commit that also answers with the entity it wrote (the tombstone for a delete),
     /// read in the same transaction, so it is exactly the state of the new version.
     public func submitEntityWrite(_ request: CommitRequest) -> WriteTicket<(result: CommitResult, entity: Entity?)> {
+        let (request, target) = Self.fixingTarget(request)
+        return submitWrite { db in
+            let result = try Self.commit(request, in: db)
+            let position = try db.resolve(ReadPosition(session: request.session, branch: result.branch))
+            let row = try db.entityKey(session: position.session, type: target.type, id: target.id)
+                .flatMap { try db.entityRow(entityKey: $0, segments: position.segments) }
+            return (result, row?.entity(branchNames: position.branchNames))
+        }
+    }
+
+    /// Stages a one-op commit into a turn and answers with the entity as read through the turn.
+    public func submitStageEntityWrite(turn: String, _ request: CommitRequest) -> WriteTicket<StagedResult> {
+        let (request, target) = Self.fixingTarget(request)
+        return submitStage(turn: turn, request, target: target)
+    }
+
+    /// The request with server-made ids chosen now, and the entity its one op writes.
+    private static func fixingTarget(_ request: CommitRequest) -> (CommitRequest, (type: String, id: String)) {
         var request = request
-        // Ids are fixed before queueing, so the entity can be read back after the commit.
         let target: (type: String, id: String)
         switch request.operations.first {
         case .put(let type, let id, let data, let ifVersion):
@@ -46,12 +63,6 @@ extension Store {
         case nil:
             target = ("", "")
         }
-        return submitWrite { db in
-            let result = try Self.commit(request, in: db)
-            let position = try db.resolve(ReadPosition(session: request.session, branch: result.branch))
-            let row = try db.entityKey(session: position.session, type: target.type, id: target.id)
-                .flatMap { try db.entityRow(entityKey: $0, segments: position.segments) }
-            return (result, row?.entity(branchNames: position.branchNames))
-        }
+        return (request, target)
     }
 }

@@ -54,7 +54,7 @@ extension EngineError {
     }
 
     static func invalidState(_ detail: String) -> EngineError {
-        EngineError(.invalidState, detail, ["detail": .string(detail)])
+        EngineError(.invalidState, detail.prefix(1).uppercased() + detail.dropFirst() + ".", ["detail": .string(detail)])
     }
 
     static func invalidArgument(_ detail: String, path: String) -> EngineError {

@@ -47,6 +47,24 @@ public final class Store: Sendable {
         writes.submit(work)
     }
 
+    /// Runs `work` in the writer's transaction, in order with the writes, then undoes it: for
+    /// reads of a state that exists only while the work runs (reads through a turn).
+    func submitScratch<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
+        writes.submit(scratch: true, work)
+    }
+
+    /// Runs `work` at a read position: on a snapshot, or through a turn's staged changes.
+    func read<Value: Sendable>(at position: ReadPosition, _ work: @escaping @Sendable (Database, ResolvedPosition) throws -> Value) async throws(EngineError) -> Value {
+        guard position.turn != nil else {
+            return try await read { db in try work(db, try db.resolve(position)) }
+        }
+        do {
+            return try await submitScratch { db in try work(db, try Self.resolveThroughTurn(position, in: db)) }.value()
+        } catch {
+            throw EngineError(error)
+        }
+    }
+
     /// Runs `work` on a consistent snapshot, concurrently with other reads.
     func read<Value: Sendable>(_ work: @escaping @Sendable (Database) throws -> Value) async throws(EngineError) -> Value {
         do {

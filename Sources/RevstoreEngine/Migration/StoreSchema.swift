@@ -100,6 +100,53 @@ enum StoreSchema {
                 CREATE INDEX entity_version_lineage ON entity_version(lineage_id);
                 """)
         }
+        migrator.registerMigration("v2: tags, turns, merges, pruning") { db in
+            try db.execute(sql: """
+                CREATE TABLE tag(
+                    session_id INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    branch_id INTEGER NOT NULL REFERENCES branch(id) ON DELETE CASCADE,
+                    version INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY(session_id, name)
+                );
+
+                -- A staged unit of work: its ops wait in turn_op until it is committed.
+                CREATE TABLE turn(
+                    id TEXT PRIMARY KEY,
+                    session_id INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    branch_id INTEGER NOT NULL REFERENCES branch(id) ON DELETE CASCADE,
+                    base_version INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    message TEXT,
+                    metadata TEXT NOT NULL,
+                    actor TEXT,
+                    created_at TEXT NOT NULL,
+                    version INTEGER
+                );
+                CREATE INDEX turn_by_session ON turn(session_id, status);
+                CREATE TABLE turn_op(
+                    turn_id TEXT NOT NULL REFERENCES turn(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    operation TEXT NOT NULL,
+                    PRIMARY KEY(turn_id, position)
+                ) WITHOUT ROWID;
+
+                -- Each merge, so the next merge of the same branches starts from the last one.
+                CREATE TABLE merge_record(
+                    target_branch_id INTEGER NOT NULL REFERENCES branch(id) ON DELETE CASCADE,
+                    source_branch_id INTEGER NOT NULL REFERENCES branch(id) ON DELETE CASCADE,
+                    source_version INTEGER NOT NULL,
+                    target_version INTEGER NOT NULL
+                );
+                CREATE INDEX merge_record_pair ON merge_record(target_branch_id, source_branch_id);
+
+                -- Compaction keeps the version row, marked, so reads at it can say it was pruned.
+                ALTER TABLE version ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX version_review ON version(branch_id, review_status, number);
+                CREATE INDEX branch_base ON branch(base_branch_id);
+                """)
+        }
         return migrator
     }
 }

@@ -70,3 +70,34 @@ extension JSONValue {
     /// A string, or `null` for nil.
     static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 }
+
+extension Tag {
+    public var json: JSONValue {
+        ["session": .string(session), "name": .string(name), "branch": .string(branch),
+         "version": .integer(version), "createdAt": .string(createdAt)]
+    }
+}
+
+extension Turn {
+    public var json: JSONValue {
+        [
+            "turn": .string(id), "session": .string(session), "branch": .string(branch), "baseVersion": .integer(baseVersion),
+            "status": .string(status.rawValue), "message": .optional(message), "metadata": metadata, "actor": .optional(actor),
+            "createdAt": .string(createdAt), "stagedOps": .integer(stagedOps), "version": version.map(JSONValue.integer) ?? .null,
+        ]
+    }
+}
+
+extension MergeConflict {
+    public var json: JSONValue {
+        ["type": .string(type), "id": .string(id), "field": .optional(field), "base": base, "source": source, "target": target]
+    }
+}
+
+extension MergeResult {
+    public var json: JSONValue {
+        guard case .object(var fields) = commit.json else { return .null }
+        fields["conflicts"] = .array(conflicts.map(\.json))
+        return .object(fields)
+    }
+}

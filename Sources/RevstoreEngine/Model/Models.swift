@@ -110,3 +110,57 @@ public struct EntityDifference: Sendable, Equatable {
     /// RFC 6902 operations from `before.data` to `after.data`.
     public var patch: [JSONValue]
 }
+
+/// A name for a (branch, version).
+public struct Tag: Sendable, Equatable {
+    public var session: String
+    public var name: String
+    public var branch: String
+    public var version: Int
+    public var createdAt: String
+}
+
+/// A staged unit of work on a branch, committed as one version or discarded.
+public struct Turn: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case staged, committed, reverted
+    }
+
+    public var id: String
+    public var session: String
+    public var branch: String
+    /// The branch head when the turn began.
+    public var baseVersion: Int
+    public var status: Status
+    public var message: String?
+    public var metadata: JSONValue
+    public var actor: String?
+    public var createdAt: String
+    public var stagedOps: Int
+    /// The version the commit created; nil until then (and when it changed nothing).
+    public var version: Int?
+}
+
+/// One field that both sides of a merge changed differently.
+public struct MergeConflict: Sendable, Equatable {
+    public var type: String
+    public var id: String
+    /// The top-level data field, or nil when the conflict is about the whole entity (one side
+    /// deleted it, the other changed it).
+    public var field: String?
+    public var base: JSONValue
+    public var source: JSONValue
+    public var target: JSONValue
+}
+
+/// What `branch/merge` did.
+public struct MergeResult: Sendable, Equatable {
+    public var commit: CommitResult
+    /// The conflicts found, resolved as `onConflict` said.
+    public var conflicts: [MergeConflict]
+}
+
+/// How a merge settles a field both sides changed.
+public enum MergeStrategy: String, Sendable {
+    case fail, source, target
+}

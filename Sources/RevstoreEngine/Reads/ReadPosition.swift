@@ -13,11 +13,14 @@ public struct ReadPosition: Sendable {
     public var session: String
     public var branch: String?
     public var at: At?
+    /// Read through an open turn: its staged changes over its branch head.
+    public var turn: String?
 
-    public init(session: String, branch: String? = nil, at: At? = nil) {
+    public init(session: String, branch: String? = nil, at: At? = nil, turn: String? = nil) {
         self.session = session
         self.branch = branch
         self.at = at
+        self.turn = turn
     }
 }
 
@@ -82,7 +85,7 @@ extension Database {
 
     func resolve(_ position: ReadPosition) throws -> ResolvedPosition {
         let session = try sessionRow(position.session)
-        let branch = try branchRow(session: session, name: position.branch)
+        var branch = try branchRow(session: session, name: position.branch)
         let version: Int
         switch position.at {
         case nil:
@@ -94,10 +97,59 @@ extension Database {
             }
             version = number
         case .tag(let name):
-            throw EngineError.notFound("tag", ["session": .string(session.name), "tag": .string(name)], "\"\(name)\" in session \"\(session.name)\"")
+            (branch, version) = try resolveTag(name, session: session, branch: branch, branchNamed: position.branch != nil)
         }
-        return ResolvedPosition(session: session, branch: branch, version: version,
-                                segments: try segments(of: branch, at: version), branchNames: try branchNames(session: session))
+        let segments = try segments(of: branch, at: version)
+        try checkNotPruned(session: session, branch: branch, version: version, segments: segments)
+        return ResolvedPosition(session: session, branch: branch, version: version, segments: segments, branchNames: try branchNames(session: session))
+    }
+
+    /// A tag's (branch, version), or for `approved` the branch's latest approved version. When
+    /// the request names a branch, the tag must point into that branch's history.
+    func resolveTag(_ name: String, session: SessionRow, branch: BranchRow, branchNamed: Bool) throws -> (BranchRow, Int) {
+        let notFound = EngineError.notFound("tag", ["session": .string(session.name), "tag": .string(name)], "\"\(name)\" in session \"\(session.name)\"")
+        if name == "approved" {
+            guard let version = try latestApproved(branch) else {
+                throw notFound.with("branch", .string(branch.name))
+            }
+            return (branch, version)
+        }
+        guard let tag = try fetchOne(Row.self, "SELECT branch_id, version FROM tag WHERE session_id = ? AND name = ?", [session.id, name]) else {
+            throw notFound
+        }
+        let tagBranchID: Int64 = tag["branch_id"]
+        let tagVersion: Int = tag["version"]
+        if !branchNamed || tagBranchID == branch.id {
+            guard let tagBranch = try fetchOne(BranchRow.self, "SELECT * FROM branch WHERE id = ?", [tagBranchID]) else { throw notFound }
+            return (tagBranch, tagVersion)
+        }
+        // The same state is readable from the named branch if the tag lies in its ancestry.
+        for segment in try segments(of: branch, at: branch.head) where segment.branchID == tagBranchID && tagVersion > segment.above && tagVersion <= segment.upTo {
+            return (branch, tagVersion)
+        }
+        throw notFound.with("branch", .string(branch.name))
+    }
+
+    /// The highest approved version in the branch's history, if any.
+    func latestApproved(_ branch: BranchRow) throws -> Int? {
+        var best: Int?
+        for segment in try segments(of: branch, at: branch.head) {
+            if let number = try fetchOne(Int.self, """
+                SELECT max(number) FROM version WHERE branch_id = ? AND review_status = 'approved' AND number > ? AND number <= ?
+                """, [segment.branchID, segment.above, segment.upTo]) {
+                best = max(best ?? 0, number)
+            }
+        }
+        return best
+    }
+
+    /// A version removed by `session/compact` answers NOT_FOUND with `pruned: true`.
+    func checkNotPruned(session: SessionRow, branch: BranchRow, version: Int, segments: [Segment]) throws {
+        guard let owner = segments.first,
+              try fetchOne(Bool.self, "SELECT pruned FROM version WHERE branch_id = ? AND number = ?", [owner.branchID, version]) == true
+        else { return }
+        throw EngineError.notFound("version", ["session": .string(session.name), "branch": .string(branch.name), "version": .integer(version), "pruned": true],
+                                   "\(version) on branch \"\(branch.name)\": it was removed by compaction")
     }
 
     /// The entity's visible row at a position (a tombstone included), or nil.

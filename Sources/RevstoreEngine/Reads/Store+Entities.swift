@@ -4,10 +4,9 @@ import RevstoreJSON
 extension Store {
     /// The entity at a position; nil when absent (or deleted, unless `includeDeleted`).
     public func entity(at position: ReadPosition, type: String, id: String, includeDeleted: Bool = false) async throws(EngineError) -> (version: Int, entity: Entity?) {
-        try await read { db in
-            try Names.checkType(type, path: "type")
-            try Names.checkEntityID(id, path: "id")
-            let resolved = try db.resolve(position)
+        try Names.checkType(type, path: "type")
+        try Names.checkEntityID(id, path: "id")
+        return try await read(at: position) { db, resolved in
             let row = try db.entityKey(session: resolved.session, type: type, id: id).flatMap { try db.entityRow(entityKey: $0, segments: resolved.segments) }
             guard let row, includeDeleted || !row.deleted else { return (resolved.version, nil) }
             return (resolved.version, row.entity(branchNames: resolved.branchNames))
@@ -16,13 +15,12 @@ extension Store {
 
     /// Entities at a position that match `query`, in its order; `total` when `query.count`.
     public func query(at position: ReadPosition, _ query: EntityQuery) async throws(EngineError) -> (version: Int, entities: [Entity], total: Int?) {
-        try await read { db in
-            if let type = query.type { try Names.checkType(type, path: "type") }
-            guard (1...EntityQuery.maximumLimit).contains(query.limit) else {
-                throw EngineError.invalidArgument("limit must be 1-\(EntityQuery.maximumLimit)", path: "limit")
-            }
-            guard query.offset >= 0 else { throw EngineError.invalidArgument("offset must not be negative", path: "offset") }
-            let resolved = try db.resolve(position)
+        if let type = query.type { try Names.checkType(type, path: "type") }
+        guard (1...EntityQuery.maximumLimit).contains(query.limit) else {
+            throw EngineError.invalidArgument("limit must be 1-\(EntityQuery.maximumLimit)", path: "limit")
+        }
+        guard query.offset >= 0 else { throw EngineError.invalidArgument("offset must not be negative", path: "offset") }
+        return try await read(at: position) { db, resolved in
 
             let visible = Database.visibleRowExpression(resolved.segments)
             var filterArguments = StatementArguments([resolved.session.id])
@@ -53,10 +51,9 @@ extension Store {
     /// The entity's versions through the branch's ancestry, newest first; `before` is an
     /// entity version number to page from.
     public func history(at position: ReadPosition, type: String, id: String, limit: Int, before: Int?) async throws(EngineError) -> [Entity] {
-        try await read { db in
-            try Names.checkType(type, path: "type")
-            try Names.checkEntityID(id, path: "id")
-            let resolved = try db.resolve(position)
+        try Names.checkType(type, path: "type")
+        try Names.checkEntityID(id, path: "id")
+        return try await read(at: position) { db, resolved in
             guard let key = try db.entityKey(session: resolved.session, type: type, id: id) else {
                 throw EngineError.notFound("entity", ["type": .string(type), "id": .string(id)], "\(type) \"\(id)\"")
             }

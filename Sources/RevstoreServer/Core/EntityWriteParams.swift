@@ -15,13 +15,25 @@ protocol EntityWriteRequest: ServerMethod where Response == JSONValue {
 
 extension EntityWriteRequest {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.write(Self.self) { request in
-            if let turn = request.turn { throw EngineError.turnNotFound(turn) }
-            return context.store.submitEntityWrite(CommitRequest(
-                session: request.session, branch: request.branch, operations: [try request.operation],
-                expectedVersion: request.expectedVersion, message: request.message, actor: request.actor))
-        } respond: { written in
-            ["version": .integer(written.result.version), "created": .bool(written.result.created), "entity": written.entity?.json ?? .null]
+        registry.ordered(Self.self) { params, _ in
+            let request = CommitRequest(session: params.session, branch: params.branch, operations: [try params.operation],
+                                        expectedVersion: params.expectedVersion, message: params.message, actor: params.actor)
+            guard let turn = params.turn else {
+                return Deferred(context.store.submitEntityWrite(request)).map { written in
+                    ["version": .integer(written.result.version), "created": .bool(written.result.created), "entity": written.entity?.json ?? .null]
+                }
+            }
+            // Staged into the turn: the entity as it reads through the turn, no version yet.
+            return Deferred(context.store.submitStageEntityWrite(turn: turn, request)).map { staged in
+                ["version": .null, "created": false, "entity": staged.entity?.json ?? .null, "turn": staged.turn.json]
+            }
         }
+    }
+}
+
+extension Deferred {
+    /// The outcome of a queued write, delivered on the writer's thread once it is durable.
+    init(_ ticket: WriteTicket<Value>) {
+        self.init { completion in ticket.whenDone { completion($0.mapError { $0 as any Error }) } }
     }
 }

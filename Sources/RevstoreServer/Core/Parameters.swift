@@ -26,17 +26,7 @@ protocol PositionedRequest {
 
 extension PositionedRequest {
     var position: ReadPosition {
-        get throws {
-            if let turn { throw EngineError.turnNotFound(turn) }
-            return ReadPosition(session: session, branch: branch, at: at?.value)
-        }
-    }
-}
-
-extension EngineError {
-    /// Turns are not served yet: every turn id is unknown.
-    static func turnNotFound(_ turn: String) -> EngineError {
-        EngineError(.notFound, "No turn \"\(turn)\".", ["kind": "turn", "turn": .string(turn)])
+        ReadPosition(session: session, branch: branch, at: at?.value, turn: turn)
     }
 }
 
@@ -76,10 +66,7 @@ extension MethodRegistry {
         respond: @escaping @Sendable (Value) throws -> M.Response
     ) {
         ordered(type) { request, _ in
-            let ticket = try submit(request)
-            return Deferred { completion in
-                ticket.whenDone { outcome in completion(Result { try respond(try outcome.get()) }) }
-            }
+            Deferred(try submit(request)).map(respond)
         }
     }
 

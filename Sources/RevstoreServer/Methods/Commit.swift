@@ -19,7 +19,6 @@ struct CommitRequestParams: ServerMethod {
 
     var request: CommitRequest {
         get throws {
-            if let turn { throw EngineError.turnNotFound(turn) }
             let operations = try ops.enumerated().map { index, op in
                 do { return try op.operation } catch let error as RPCError { throw error.nested(under: "ops.\(index)") }
             }
@@ -29,6 +28,16 @@ struct CommitRequestParams: ServerMethod {
     }
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.write(Self.self) { context.store.submitCommit(try $0.request) } respond: { $0.json }
+        registry.ordered(Self.self) { params, _ in
+            let request = try params.request
+            guard let turn = params.turn else {
+                return Deferred(context.store.submitCommit(request)).map { $0.json }
+            }
+            // Staged into the turn: no version yet.
+            return Deferred(context.store.submitStage(turn: turn, request)).map { staged in
+                ["session": .string(staged.turn.session), "branch": .string(staged.turn.branch), "version": .null,
+                 "created": false, "changes": [], "turn": staged.turn.json]
+            }
+        }
     }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+import RevstoreJSON
+
+/// What `session/compact` removed (or, with `dryRun`, would remove).
+public struct CompactionReport: Sendable, Equatable {
+    public var removedVersions: Int
+    public var removedEntityVersions: Int
+    public var keptVersions: Int
+
+    public var json: JSONValue {
+        ["removedVersions": .integer(removedVersions), "removedEntityVersions": .integer(removedEntityVersions), "keptVersions": .integer(keptVersions)]
+    }
+}
+
+extension Store {
+    /// Removes versions outside the retention window and every entity version no retained
+    /// version reads. A version is retained when it is among the last `keepLast` of its branch,
+    /// or was created at or after `keepSince`, or is protected: a branch head, a version a
+    /// branch was created from, a tagged version, a branch's latest approved version, or the
+    /// base of an open turn. Every retained version reads exactly as before.
+    public func submitCompact(session: String, keepLast: Int?, keepSince: String?, dryRun: Bool) -> WriteTicket<CompactionReport> {
+        submitWrite { db in
+            guard keepLast != nil || keepSince != nil else {
+                throw EngineError.invalidArgument("give keepLast, keepSince, or both", path: "keepLast")
+            }
+            if let keepLast, keepLast < 1 { throw EngineError.invalidArgument("keepLast must be at least 1", path: "keepLast") }
+            let sessionRow = try db.sessionRow(session)
+            var report = CompactionReport(removedVersions: 0, removedEntityVersions: 0, keptVersions: 0)
+            try db.inSavepoint {
+                report = try Self.compact(db, session: sessionRow, keepLast: keepLast, keepSince: keepSince)
+                return dryRun ? .rollback : .commit
+            }
+            return report
+        }
+    }
+
+    private static func compact(_ db: Database, session: SessionRow, keepLast: Int?, keepSince: String?) throws -> CompactionReport {
+        let branches = try db.fetchAll(BranchRow.self, "SELECT * FROM branch WHERE session_id = ?", [session.id])
+        try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS keep_point(branch_id INTEGER NOT NULL, number INTEGER NOT NULL, PRIMARY KEY(branch_id, number)) WITHOUT ROWID")
+        try db.execute(sql: "DELETE FROM temp.keep_point")
+
+        /// Keeps the version a branch sees as `version`, wherever in its ancestry it lives.
+        func protect(_ branch: BranchRow, _ version: Int) throws {
+            guard version >= 1, let owner = try db.segments(of: branch, at: version).first else { return }
+            try db.run("INSERT OR IGNORE INTO temp.keep_point(branch_id, number) VALUES (?, ?)", [owner.branchID, version])
+        }
+        let byID = Dictionary(uniqueKeysWithValues: branches.map { ($0.id, $0) })
+        for branch in branches {
+            try protect(branch, branch.head)
+            if let parent = branch.baseBranchID.flatMap({ byID[$0] }) { try protect(parent, branch.baseVersion) }
+            if let approved = try db.latestApproved(branch) { try protect(branch, approved) }
+            if let keepLast {
+                try db.run("""
+                    INSERT OR IGNORE INTO temp.keep_point(branch_id, number)
+                    SELECT branch_id, number FROM version WHERE branch_id = ? AND pruned = 0 ORDER BY number DESC LIMIT ?
+                    """, [branch.id, keepLast])
+            }
+            if let keepSince {
+                try db.run("INSERT OR IGNORE INTO temp.keep_point(branch_id, number) SELECT branch_id, number FROM version WHERE branch_id = ? AND pruned = 0 AND created_at >= ?",
+                           [branch.id, keepSince])
+            }
+        }
+        for tag in try db.fetchAll(Row.self, "SELECT branch_id, version FROM tag WHERE session_id = ?", [session.id]) {
+            if let branch = byID[tag["branch_id"]] { try protect(branch, tag["version"]) }
+        }
+        for turn in try db.fetchAll(Row.self, "SELECT branch_id, base_version FROM turn WHERE session_id = ? AND status = 'staged'", [session.id]) {
+            if let branch = byID[turn["branch_id"]] { try protect(branch, turn["base_version"]) }
+        }
+
+        // An entity version is needed when it is the visible row at some kept version of its branch.
+        try db.run("""
+            DELETE FROM entity_version WHERE entity_key IN (SELECT key FROM entity WHERE session_id = ?) AND NOT EXISTS (
+                SELECT 1 FROM temp.keep_point k WHERE k.branch_id = entity_version.branch_id
+                AND k.number >= entity_version.valid_from AND (entity_version.valid_to IS NULL OR k.number < entity_version.valid_to))
+            """, [session.id])
+        let removedEntityVersions = db.changesCount
+        try db.run("DELETE FROM entity WHERE session_id = ? AND NOT EXISTS (SELECT 1 FROM entity_version v WHERE v.entity_key = entity.key)", [session.id])
+        try db.run("""
+            UPDATE version SET pruned = 1 WHERE pruned = 0 AND branch_id IN (SELECT id FROM branch WHERE session_id = ?)
+            AND NOT EXISTS (SELECT 1 FROM temp.keep_point k WHERE k.branch_id = version.branch_id AND k.number = version.number)
+            """, [session.id])
+        let removedVersions = db.changesCount
+        let kept = try db.fetchOne(Int.self, "SELECT count(*) FROM version WHERE pruned = 0 AND branch_id IN (SELECT id FROM branch WHERE session_id = ?)", [session.id]) ?? 0
+        return CompactionReport(removedVersions: removedVersions, removedEntityVersions: removedEntityVersions, keptVersions: kept)
+    }
+
+    /// Counts of what the store holds, and its size on disk.
+    public func stats() async throws(EngineError) -> JSONValue {
+        let path = configuration.location == .memory ? nil : self.path
+        return try await read { db in
+            func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
+            let pageSize = try count("PRAGMA page_size")
+            let walBytes = path.flatMap { try? FileManager.default.attributesOfItem(atPath: $0 + "-wal")[.size] as? Int } ?? 0
+            return [
+                "sessions": .integer(try count("SELECT count(*) FROM session")),
+                "branches": .integer(try count("SELECT count(*) FROM branch")),
+                "versions": .integer(try count("SELECT count(*) FROM version WHERE pruned = 0")),
+                "prunedVersions": .integer(try count("SELECT count(*) FROM version WHERE pruned = 1")),
+                "entities": .integer(try count("SELECT count(*) FROM entity")),
+                "entityVersions": .integer(try count("SELECT count(*) FROM entity_version")),
+                "tags": .integer(try count("SELECT count(*) FROM tag")),
+                "turns": .integer(try count("SELECT count(*) FROM turn")),
+                "openTurns": .integer(try count("SELECT count(*) FROM turn WHERE status = 'staged'")),
+                "bytes": [
+                    "file": .integer(try count("PRAGMA page_count") * pageSize),
+                    "free": .integer(try count("PRAGMA freelist_count") * pageSize),
+                    "wal": .integer(walBytes),
+                ],
+            ]
+        }
+    }
+
+    /// Rebuilds the file without its free pages and truncates the WAL; returns the file size
+    /// before and after.
+    public func vacuum() async throws(EngineError) -> (before: Int, after: Int) {
+        do {
+            return try await database.writeWithoutTransaction { db in
+                func fileBytes() throws -> Int {
+                    (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0) * (try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+                }
+                let before = try fileBytes()
+                try db.execute(sql: "VACUUM")
+                if case .file = self.configuration.location {
+                    try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                }
+                return (before, try fileBytes())
+            }
+        } catch {
+            throw EngineError(error)
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `branch/get`.
+struct BranchGetRequest: ServerMethod {
+    static let method = "branch/get"
+    typealias Response = JSONValue
+
+    var session: String
+    var name: String
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.read(Self.self) { try await context.store.branch(session: $0.session, name: $0.name).json }
+    }
+}

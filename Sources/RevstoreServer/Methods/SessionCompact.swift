@@ -1,0 +1,19 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `session/compact`: removes old versions that nothing protects, and what only they needed.
+struct SessionCompactRequest: ServerMethod {
+    static let method = "session/compact"
+    typealias Response = JSONValue
+
+    var session: String
+    var keepLast: Int?
+    var keepSince: String?
+    var dryRun: Bool?
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.write(Self.self) {
+            context.store.submitCompact(session: $0.session, keepLast: $0.keepLast, keepSince: $0.keepSince, dryRun: $0.dryRun ?? false)
+        } respond: { $0.json }
+    }
+}

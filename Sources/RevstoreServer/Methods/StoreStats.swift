@@ -1,0 +1,12 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `store/stats`: counts of what the store holds and its size on disk.
+struct StoreStatsRequest: ServerMethod {
+    static let method = "store/stats"
+    typealias Response = JSONValue
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.read(Self.self) { _ in try await context.store.stats() }
+    }
+}

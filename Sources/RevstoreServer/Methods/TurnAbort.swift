@@ -1,0 +1,14 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `turn/abort`: discards a turn; it reads `reverted`.
+struct TurnAbortRequest: ServerMethod {
+    static let method = "turn/abort"
+    typealias Response = JSONValue
+
+    var turn: String
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.write(Self.self) { context.store.submitAbortTurn($0.turn) } respond: { $0.json }
+    }
+}

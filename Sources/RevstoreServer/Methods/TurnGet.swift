@@ -1,0 +1,14 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `turn/get`.
+struct TurnGetRequest: ServerMethod {
+    static let method = "turn/get"
+    typealias Response = JSONValue
+
+    var turn: String
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.read(Self.self) { try await context.store.turn($0.turn).json }
+    }
+}
