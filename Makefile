@@ -26,6 +26,7 @@ test-examples: build
 bench: release
 	$(PYTHON) bench/transport.py
 	$(PYTHON) bench/engine.py
+	$(PYTHON) bench/branches.py
 
 clean:
 	rm -rf .build bench/bin bench/results
