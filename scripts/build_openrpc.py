@@ -83,6 +83,16 @@ SCHEMAS = {
         "type": ref("TypeName"), "id": ref("EntityId"), "field": {"type": ["string", "null"], "description": "A top-level data field; null when one side deleted the entity and the other changed it."},
         "base": {}, "source": {}, "target": {}}},
     "MergeResult": {"allOf": [ref("CommitResult"), obj(["conflicts"], conflicts={"type": "array", "items": ref("MergeConflict")})]},
+    "Field": {"type": "object", "required": ["type"], "properties": {
+        "type": {"enum": ["string", "integer", "number", "boolean", "object", "array", "datetime", "ref", "any"]},
+        "required": BOOLEAN, "nullable": BOOLEAN, "default": {"description": "Fills the field when a write leaves it out."},
+        "index": {"oneOf": [{"type": "boolean"}, {"const": "unique"}], "description": "Scalar fields only. where and orderBy on an indexed field use an index, at any version."},
+        "items": {"$ref": "#/components/schemas/Field", "description": "For arrays, each element; on a ref field, it holds a list of ids."},
+        "ref": {"$ref": "#/components/schemas/TypeName", "description": "For ref fields: the referenced type."},
+        "propagate": {"type": "boolean", "description": "On ref fields: a commit that changes a referenced entity gives this one a new version too."}}},
+    "Type": {"type": "object", "required": ["name", "fields", "strict", "description", "revision", "createdAt", "updatedAt"], "properties": {
+        "name": ref("TypeName"), "fields": {"type": "object", "additionalProperties": ref("Field"), "description": "Field names are 1-64 letters, digits and underscores."},
+        "strict": BOOLEAN, "description": nullable(STRING), "revision": INTEGER, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP}},
     "Position": {"type": "object", "properties": {"branch": ref("BranchName"), "at": ref("At")}, "required": ["at"]},
     "Difference": {"type": "object", "required": ["type", "id", "change", "before", "after", "patch"], "properties": {
         "type": ref("TypeName"), "id": ref("EntityId"), "change": {"enum": ["added", "removed", "modified"]},
@@ -111,6 +121,7 @@ POSITION = [("session", ref("SessionId"), True), ("branch", ref("BranchName"), F
 WRITE_OPTIONS = [("expectedVersion", INTEGER, False), ("actor", STRING, False), ("message", STRING, False),
                  ("turn", {"type": "string", "description": "Stage into this open turn instead of committing."}, False)]
 STORE_ERRORS = ["Busy", "StorageError", "InvalidParams", "ShuttingDown"]
+EXPAND = {"type": "array", "items": STRING, "description": "Ref fields whose ids are replaced by the referenced entities as of the same version (null where absent)."}
 
 
 def method(name, summary, params, result, errors=(), scheduling="concurrent", notification=False):
@@ -165,17 +176,20 @@ METHODS = [
             ("newId", ref("EntityId"), False), ("patch", ref("MergePatch"), False)] + WRITE_OPTIONS, ref("EntityWriteResult"), ENTITY_WRITE_ERRORS, "ordered"),
 
     method("entity/get", "One entity at a read position; entity is null when absent (or deleted, unless includeDeleted).",
-           POSITION + [("type", ref("TypeName"), True), ("id", ref("EntityId"), True), ("includeDeleted", BOOLEAN, False)],
+           POSITION + [("type", ref("TypeName"), True), ("id", ref("EntityId"), True), ("includeDeleted", BOOLEAN, False), ("expand", EXPAND, False)],
            obj(["version", "entity"], version=INTEGER, entity=nullable(ref("Entity"))), ["NotFound"] + STORE_ERRORS),
     method("entity/query", "Entities at a read position matching where, sorted by orderBy (ties by $id), paged.",
            POSITION + [("type", ref("TypeName"), False), ("where", ref("Where"), False),
                        ("orderBy", {"type": "array", "items": STRING, "description": "Fields; - prefix for descending."}, False),
                        ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False), ("offset", {"type": "integer", "minimum": 0}, False),
-                       ("includeDeleted", BOOLEAN, False), ("count", BOOLEAN, False)],
+                       ("includeDeleted", BOOLEAN, False), ("count", BOOLEAN, False), ("expand", EXPAND, False)],
            obj(["version", "entities"], version=INTEGER, entities={"type": "array", "items": ref("Entity")}, total=INTEGER), ["NotFound"] + STORE_ERRORS),
     method("entity/history", "An entity's versions through the branch's ancestry, newest first; before is an entity version to page from.",
            POSITION + [("type", ref("TypeName"), True), ("id", ref("EntityId"), True), ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False),
                        ("before", INTEGER, False)], obj(["versions"], versions={"type": "array", "items": ref("Entity")}), ["NotFound"] + STORE_ERRORS),
+    method("entity/lineage", "Every version of every entity in a lineage, on all branches, oldest first; each names its parentVersionId, so the versions form a tree.",
+           POSITION + [("lineageId", STRING, False), ("type", ref("TypeName"), False), ("id", ref("EntityId"), False)],
+           obj(["lineageId", "versions"], lineageId={"type": "string", "format": "uuid"}, versions={"type": "array", "items": ref("Entity")}), ["NotFound"] + STORE_ERRORS),
     method("entity/version", "One exact entity version, by versionId.", [("session", ref("SessionId"), True), ("versionId", STRING, True)],
            obj(["entity"], entity=ref("Entity")), ["NotFound"] + STORE_ERRORS),
 
@@ -230,6 +244,12 @@ METHODS = [
     method("tag/list", "A session's tags, by name.", [("session", ref("SessionId"), True)], obj(["tags"], tags={"type": "array", "items": ref("Tag")}), ["NotFound"] + STORE_ERRORS),
     method("tag/delete", "Removes a tag.", [("session", ref("SessionId"), True), ("name", ref("BranchName"), True)],
            obj(["deleted"], deleted={"const": True}), ["NotFound"] + STORE_ERRORS, "ordered"),
+
+    method("type/define", "Declares a type (store-wide): writes to it are validated (VALIDATION_FAILED lists every problem with its JSON path), defaults fill missing fields, strict rejects undeclared fields. A redefinition may only add optional fields, add or drop indexes and relax rules; anything else is SCHEMA_CONFLICT listing why.",
+           [("name", ref("TypeName"), True), ("fields", {"type": "object", "additionalProperties": ref("Field")}, True), ("strict", BOOLEAN, False),
+            ("description", STRING, False)], ref("Type"), ["SchemaConflict"] + STORE_ERRORS, "ordered"),
+    method("type/get", "One declared type.", [("name", ref("TypeName"), True)], ref("Type"), ["NotFound"] + STORE_ERRORS),
+    method("type/list", "Every declared type, by name.", [], obj(["types"], types={"type": "array", "items": ref("Type")}), STORE_ERRORS),
 
     method("session/compact", "Removes versions that are neither within keepLast (per branch) or keepSince nor protected (branch heads, fork points, tagged and latest approved versions, bases of open turns), and every entity version no retained version reads. Removed versions answer NOT_FOUND with data.pruned = true.",
            [("session", ref("SessionId"), True), ("keepLast", {"type": "integer", "minimum": 1}, False), ("keepSince", TIMESTAMP, False), ("dryRun", BOOLEAN, False)],

@@ -40,6 +40,8 @@ struct CommitBuilder {
     private var working: [Reference: Working] = [:]
     private var order: [Reference] = []
     private var touched: Set<Reference> = []
+    /// Declared types seen so far (nil: the type is not declared).
+    private var types: [String: TypeDefinition?] = [:]
 
     init(db: Database, session: SessionRow, branch: BranchRow, actor: String?) throws {
         self.db = db
@@ -71,7 +73,7 @@ struct CommitBuilder {
             var entity = working[reference]!
             try check(ifVersion, entity, path: path)
             if entity.exists && entity.deleted { throw deletedEntity(entity) }
-            entity.data = try objectData(data, path: "\(path).data")
+            entity.data = try objectData(data, type: type, path: "\(path).data")
             entity.deleted = false
             update(reference, entity)
 
@@ -84,7 +86,7 @@ struct CommitBuilder {
             guard patch.objectValue != nil else {
                 throw EngineError.invalidArgument("a patch must be a JSON object (RFC 7396 merge patch)", path: "\(path).patch")
             }
-            entity.data = try objectData(current.merging(patch: patch), path: "\(path).patch")
+            entity.data = try objectData(current.merging(patch: patch), type: type, path: "\(path).patch")
             update(reference, entity)
 
         case .delete(let type, let id, let ifVersion):
@@ -102,7 +104,7 @@ struct CommitBuilder {
             guard entity.deleted else {
                 throw EngineError.invalidState("\(type) \"\(id)\" is not deleted, so it cannot be restored")
             }
-            entity.data = try data.map { try objectData($0, path: "\(path).data") } ?? current
+            entity.data = try data.map { try objectData($0, type: type, path: "\(path).data") } ?? current
             entity.deleted = false
             update(reference, entity)
 
@@ -124,7 +126,7 @@ struct CommitBuilder {
                 throw EngineError(.alreadyExists, "\(type) \"\(targetID)\" already exists.",
                                   ["kind": "entity", "type": .string(type), "id": .string(targetID)])
             }
-            entity.data = try objectData(patch.map { sourceData.merging(patch: $0) } ?? sourceData, path: "\(path).patch")
+            entity.data = try objectData(patch.map { sourceData.merging(patch: $0) } ?? sourceData, type: type, path: "\(path).patch")
             entity.deleted = false
             entity.forkedFrom = (sourceRow.versionID, sourceRow.lineageID)
             update(reference, entity)
@@ -165,11 +167,29 @@ struct CommitBuilder {
         }
     }
 
-    private func objectData(_ data: JSONValue, path: String) throws -> JSONValue {
+    private mutating func definition(of type: String) throws -> TypeDefinition? {
+        if let known = types[type] { return known }
+        let definition = try db.typeDefinition(type)
+        types[type] = definition
+        return definition
+    }
+
+    /// Object data, checked against its declared type (defaults filled) and made canonical.
+    private mutating func objectData(_ data: JSONValue, type: String, path: String) throws -> JSONValue {
         guard data.objectValue != nil else {
             throw EngineError.invalidArgument("entity data must be a JSON object, not \(data.typeName)", path: path)
         }
+        var data = data
+        if let definition = try definition(of: type) {
+            let problems = definition.validate(&data)
+            if !problems.isEmpty { throw Self.validationFailed(type, problems) }
+        }
         return data.canonicalized
+    }
+
+    private static func validationFailed(_ type: String, _ problems: [ValidationProblem]) -> EngineError {
+        EngineError(.validationFailed, "The data does not fit type \(type): \(problems.count) problem(s).",
+                    ["errors": .array(problems.map(\.json)), "type": .string(type)])
     }
 
     private func missing(_ entity: Working) -> EngineError {
@@ -182,10 +202,9 @@ struct CommitBuilder {
 
     // MARK: - Writing
 
-    /// Writes the new version; returns nil when nothing changed and `allowEmpty` is false.
+    /// Writes the new version; when nothing changed (and not `allowEmpty`) writes nothing.
     mutating func finish(message: String?, metadata: JSONValue?, allowEmpty: Bool, turn: String? = nil) throws -> CommitResult {
         let version = newVersion
-        var changes: [Change] = []
         var rows: [(Working, String, Change.Kind)] = []
         for reference in order where touched.contains(reference) {
             let entity = working[reference]!
@@ -205,7 +224,10 @@ struct CommitBuilder {
         guard !rows.isEmpty || allowEmpty else {
             return CommitResult(session: session.name, branch: branch.name, version: branch.head, created: false, changes: [])
         }
+        try checkReferencesAndUniqueness(rows.map(\.0))
+        rows += try propagation(from: rows.map { Reference(type: $0.0.type, id: $0.0.id) })
 
+        var changes: [Change] = []
         for (entity, text, kind) in rows {
             changes.append(try write(entity, data: text, change: kind, version: version))
         }
@@ -215,6 +237,102 @@ struct CommitBuilder {
             """, [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
         try db.run("UPDATE branch SET head = ? WHERE id = ?", [version, branch.id])
         return CommitResult(session: session.name, branch: branch.name, version: version, created: true, changes: changes)
+    }
+
+    // MARK: - Declared types: references, unique fields, propagation
+
+    /// Every live entity written must refer only to live entities, and hold unique values.
+    private mutating func checkReferencesAndUniqueness(_ written: [Working]) throws {
+        for entity in written where !entity.deleted {
+            guard let definition = try definition(of: entity.type), let data = entity.data else { continue }
+            var problems: [ValidationProblem] = []
+            for field in definition.fields.keys.sorted() {
+                let spec = definition.fields[field]!
+                if let reference = spec.reference, let value = data[field] {
+                    let ids = reference.many ? (value.arrayValue ?? []).compactMap(\.stringValue) : value.stringValue.map { [$0] } ?? []
+                    for id in ids where try !isLive(type: reference.type, id: id) {
+                        problems.append(ValidationProblem(path: "$.\(field)", message: "refers to \(reference.type) \"\(id)\", which does not exist"))
+                    }
+                }
+                if spec.index == .unique, let value = data[field], !value.isNull, try isTaken(type: entity.type, field: field, value: value, by: entity.id) {
+                    problems.append(ValidationProblem(path: "$.\(field)", message: "must be unique; another \(entity.type) has \(value)"))
+                }
+            }
+            if !problems.isEmpty {
+                throw Self.validationFailed(entity.type, problems).with("id", .string(entity.id))
+            }
+        }
+    }
+
+    /// Whether an entity is live in the state this commit makes.
+    private func isLive(type: String, id: String) throws -> Bool {
+        if let entity = working[Reference(type: type, id: id)] { return entity.exists && !entity.deleted }
+        guard let key = try db.entityKey(session: session, type: type, id: id) else { return false }
+        return try db.entityRow(entityKey: key, segments: segments).map { !$0.deleted } ?? false
+    }
+
+    /// Whether another live entity of `type` holds `value` in `field` in the state this commit makes.
+    private func isTaken(type: String, field: String, value: JSONValue, by id: String) throws -> Bool {
+        for (reference, other) in working where reference.type == type && reference.id != id && other.exists && !other.deleted {
+            if other.data?[field] == value { return true }
+        }
+        let visible = Database.visibleRowExpression(segments)
+        let candidates = try String.fetchAll(db, sql: """
+            SELECT e.entity_id FROM entity e JOIN entity_version v ON v.id = \(visible.sql)
+            WHERE e.session_id = ? AND e.type = ? AND v.deleted = 0 AND \(Store.fieldExpression(field, table: "v")) = ? AND e.entity_id <> ?
+            """, arguments: visible.arguments + [session.id, type, Self.databaseValue(value), id])
+        // Entities this commit changes are judged by their new data, above.
+        return candidates.contains { working[Reference(type: type, id: $0)] == nil }
+    }
+
+    private static func databaseValue(_ value: JSONValue) -> (any DatabaseValueConvertible)? {
+        switch value {
+        case .string(let s): s
+        case .bool(let b): b ? 1 : 0
+        case .number(let n): Int64(n.literal) ?? n.doubleValue
+        default: value.canonicalText
+        }
+    }
+
+    /// Entities that refer, through a `propagate` ref field, to an entity this commit changes get
+    /// a new version too (data unchanged), and so on upwards.
+    private mutating func propagation(from changed: [Reference]) throws -> [(Working, String, Change.Kind)] {
+        var rows: [(Working, String, Change.Kind)] = []
+        var done = Set(changed)
+        var pending = changed
+        let definitions = try db.typeDefinitions().filter { definition in definition.fields.values.contains { $0.propagate } }
+        guard !definitions.isEmpty else { return [] }
+        while !pending.isEmpty {
+            let byType = Dictionary(grouping: pending, by: \.type).mapValues { $0.map(\.id) }
+            pending = []
+            for definition in definitions {
+                for field in definition.fields.keys.sorted() {
+                    let spec = definition.fields[field]!
+                    guard spec.propagate, let target = spec.reference, let ids = byType[target.type] else { continue }
+                    for id in try referrers(type: definition.name, field: field, many: target.many, ids: ids) {
+                        let reference = try load(type: definition.name, id: id, path: "propagate")
+                        guard !done.contains(reference), let entity = working[reference], let data = entity.data, !entity.deleted else { continue }
+                        done.insert(reference)
+                        pending.append(reference)
+                        rows.append((entity, data.canonicalText, .updated))
+                    }
+                }
+            }
+        }
+        return rows
+    }
+
+    /// Live entities of `type` at the head whose `field` holds one of `ids`.
+    private func referrers(type: String, field: String, many: Bool, ids: [String]) throws -> [String] {
+        let visible = Database.visibleRowExpression(segments)
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let match = many
+            ? "EXISTS (SELECT 1 FROM json_each(v.data, '$.\"\(field)\"') AS item WHERE item.value IN (\(placeholders)))"
+            : "\(Store.fieldExpression(field, table: "v")) IN (\(placeholders))"
+        return try String.fetchAll(db, sql: """
+            SELECT e.entity_id FROM entity e JOIN entity_version v ON v.id = \(visible.sql)
+            WHERE e.session_id = ? AND e.type = ? AND v.deleted = 0 AND \(match) ORDER BY e.entity_id
+            """, arguments: visible.arguments + [session.id, type] + StatementArguments(ids))
     }
 
     private func write(_ entity: Working, data: String, change: Change.Kind, version: Int) throws -> Change {
@@ -234,11 +352,11 @@ struct CommitBuilder {
         let deletedAt = entity.deleted ? (before?.deleted == true ? before?.deletedAt : now) : nil
         let deletedBy = entity.deleted ? (before?.deleted == true ? before?.deletedBy : actor) : nil
         try db.run("""
-            INSERT INTO entity_version(entity_key, branch_id, valid_from, number, change, version_id, parent_version_id,
+            INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,
                 lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [
-                key, branch.id, version, number, change.rawValue, versionID,
+                key, entity.type, branch.id, version, number, change.rawValue, versionID,
                 entity.forkedFrom?.versionID ?? before?.versionID,
                 entity.forkedFrom?.lineageID ?? before?.lineageID ?? Identifier.make(),
                 data, entity.deleted, before?.createdAt ?? now, before?.createdAtVersion ?? version,

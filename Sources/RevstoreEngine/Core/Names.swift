@@ -21,6 +21,15 @@ enum Names {
         }
     }
 
+    /// A declared field name: the same rule as a type name, so it is safe inside SQL text.
+    static func checkField(_ name: String, path: String) throws(EngineError) {
+        do {
+            try checkType(name, path: path)
+        } catch {
+            throw .invalidArgument("\"\(name)\" is not a field name: 1-64 letters, digits and underscores, not starting with a digit", path: path)
+        }
+    }
+
     /// 1–128 of `A-Z a-z 0-9 . _ / -`.
     static func checkBranch(_ name: String, path: String) throws(EngineError) {
         let bytes = Array(name.utf8)

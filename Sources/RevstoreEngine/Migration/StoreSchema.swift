@@ -147,6 +147,21 @@ enum StoreSchema {
                 CREATE INDEX branch_base ON branch(base_branch_id);
                 """)
         }
+        migrator.registerMigration("v3: declared types") { db in
+            try db.execute(sql: """
+                CREATE TABLE type_def(
+                    name TEXT PRIMARY KEY,
+                    definition TEXT NOT NULL,
+                    revision INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                -- The type beside each entity version, so a declared field's index can be a partial
+                -- index over one type's rows.
+                ALTER TABLE entity_version ADD COLUMN type TEXT;
+                UPDATE entity_version SET type = (SELECT e.type FROM entity e WHERE e.key = entity_version.entity_key);
+                """)
+        }
         return migrator
     }
 }

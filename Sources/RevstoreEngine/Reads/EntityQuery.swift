@@ -12,12 +12,15 @@ public struct EntityQuery: Sendable {
     public var offset: Int
     public var includeDeleted: Bool
     public var count: Bool
+    /// Ref fields whose ids are replaced by the referenced entities, as of the same version.
+    public var expand: [String]
 
     public static let defaultLimit = 100
     public static let maximumLimit = 10_000
 
     public init(type: String? = nil, filter: JSONValue? = nil, orderBy: [String] = [], limit: Int = defaultLimit,
-                offset: Int = 0, includeDeleted: Bool = false, count: Bool = false) {
+                offset: Int = 0, includeDeleted: Bool = false, count: Bool = false, expand: [String] = []) {
+        self.expand = expand
         self.type = type
         self.filter = filter
         self.orderBy = orderBy
@@ -34,6 +37,11 @@ public struct EntityQuery: Sendable {
 /// `$` fields come from a fixed table, operators from a fixed list; anything else is rejected.
 struct QueryCompiler {
     private(set) var arguments = StatementArguments()
+    /// Top-level fields with an index: spelled as the index's own literal expression, which is
+    /// what lets SQLite use it (a bound JSON path would not match the indexed expression).
+    var indexedFields: Set<String> = []
+    /// Whether a condition or ordering used an indexed field.
+    private(set) var usesIndexedField = false
 
     /// A value a condition reads: its SQL expression and the SQL for its JSON type name
     /// (`'text'`, `'integer'`, `'real'`, `'true'`, `'false'`, `'null'`, `'array'`,
@@ -41,8 +49,10 @@ struct QueryCompiler {
     private struct Operand {
         var value: String
         var type: String
-        /// The JSON path, for operators that look inside (contains on arrays).
+        /// The JSON path bound for each use of `value` and `type`; nil when they are literal.
         var path: String?
+        /// The JSON path, for operators that look inside arrays (contains).
+        var arrayPath: String?
     }
 
     static let operators: Set<String> = ["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "startsWith", "exists"]
@@ -95,14 +105,19 @@ struct QueryCompiler {
         return parts.isEmpty ? "1" : "(" + parts.joined(separator: " AND ") + ")"
     }
 
-    private func operand(_ field: String, path: String) throws(EngineError) -> Operand {
+    private mutating func operand(_ field: String, path: String) throws(EngineError) -> Operand {
         if field.hasPrefix("$") {
             guard let meta = Self.metaFields[field] else {
                 throw .invalidArgument("unknown field \"\(field)\"; $ fields are \(Self.metaFields.keys.sorted().joined(separator: " "))", path: path)
             }
-            return Operand(value: meta.column, type: "(CASE WHEN \(meta.column) IS NULL THEN NULL ELSE '\(meta.kind)' END)", path: nil)
+            return Operand(value: meta.column, type: "(CASE WHEN \(meta.column) IS NULL THEN NULL ELSE '\(meta.kind)' END)", path: nil, arrayPath: nil)
         }
-        return Operand(value: "json_extract(v.data, ?)", type: "json_type(v.data, ?)", path: try Self.jsonPath(field, path: path))
+        let jsonPath = try Self.jsonPath(field, path: path)
+        if indexedFields.contains(field) {
+            usesIndexedField = true
+            return Operand(value: Store.fieldExpression(field, table: "v"), type: "json_type(v.data, '$.\"\(field)\"')", path: nil, arrayPath: jsonPath)
+        }
+        return Operand(value: "json_extract(v.data, ?)", type: "json_type(v.data, ?)", path: jsonPath, arrayPath: jsonPath)
     }
 
     /// `a.b` → `$."a"."b"`. Components are object keys; quotes are not allowed in them.
@@ -116,6 +131,16 @@ struct QueryCompiler {
 
     // Each `?` gets its argument at the moment its SQL is produced, so fragments are always
     // built in text order: `typeOf` and `valueOf` bind the operand's JSON path when it has one.
+    //
+    // Every fragment is two-valued, never NULL: a missing field has no JSON type, and type tests
+    // use IS, so they are false rather than NULL, and the value is compared only when the type
+    // matched. (NOT of NULL is NULL, so a NULL would make `$not` drop rows.) The value comparison
+    // stays a plain conjunct, which is what lets SQLite use a field's index for it.
+
+    /// A NULL-safe test that `type` is one of `kinds`.
+    private static func typeIs(_ type: String, _ kinds: String...) -> String {
+        kinds.count == 1 ? "\(type) IS '\(kinds[0])'" : "coalesce(\(type), '') IN (\(kinds.map { "'\($0)'" }.joined(separator: ", ")))"
+    }
 
     private mutating func typeOf(_ operand: Operand) -> String {
         if let path = operand.path { arguments += [path] }
@@ -151,7 +176,7 @@ struct QueryCompiler {
             let type = typeOf(operand)
             let text = valueOf(operand)
             arguments += [prefix, prefix]
-            return "(\(type) = 'text' AND substr(\(text), 1, length(?)) = ?)"
+            return "(\(Self.typeIs(type, "text")) AND substr(\(text), 1, length(?)) = ?)"
         case "exists":
             guard case .bool(let wanted) = value else { throw .invalidArgument("exists takes true or false", path: path) }
             return "(\(typeOf(operand)) IS \(wanted ? "NOT NULL" : "NULL"))"
@@ -164,20 +189,20 @@ struct QueryCompiler {
     private mutating func equal(_ operand: Operand, _ value: JSONValue) throws(EngineError) -> String {
         let type = typeOf(operand)
         switch value {
-        case .null: return "(\(type) = 'null')"
-        case .bool(let b): return "(\(type) = '\(b ? "true" : "false")')"
+        case .null: return "(\(Self.typeIs(type, "null")))"
+        case .bool(let b): return "(\(Self.typeIs(type, b ? "true" : "false")))"
         case .string(let s):
             let text = valueOf(operand)
             arguments += [s]
-            return "(\(type) = 'text' AND \(text) = ?)"
+            return "(\(Self.typeIs(type, "text")) AND \(text) = ?)"
         case .number(let n):
             let number = valueOf(operand)
             arguments += [Self.databaseValue(n)]
-            return "(\(type) IN ('integer', 'real') AND \(number) = ?)"
+            return "(\(Self.typeIs(type, "integer", "real")) AND \(number) = ?)"
         case .array, .object:
             let json = valueOf(operand)
             arguments += [value.canonicalText]
-            return "(\(type) = '\(value.typeName)' AND \(json) = ?)"
+            return "(\(Self.typeIs(type, value.typeName)) AND \(json) = ?)"
         }
     }
 
@@ -186,15 +211,15 @@ struct QueryCompiler {
         case .string(let s):
             let type = typeOf(operand), text = valueOf(operand)
             arguments += [s]
-            return "(\(type) = 'text' AND \(text) \(sqlOp) ?)"
+            return "(\(Self.typeIs(type, "text")) AND \(text) \(sqlOp) ?)"
         case .number(let n):
             let type = typeOf(operand), number = valueOf(operand)
             arguments += [Self.databaseValue(n)]
-            return "(\(type) IN ('integer', 'real') AND \(number) \(sqlOp) ?)"
+            return "(\(Self.typeIs(type, "integer", "real")) AND \(number) \(sqlOp) ?)"
         case .bool(let b):
             let type = typeOf(operand), flag = valueOf(operand)
             arguments += [b ? 1 : 0]
-            return "(\(type) IN ('true', 'false') AND \(flag) \(sqlOp) ?)"
+            return "(\(Self.typeIs(type, "true", "false")) AND \(flag) \(sqlOp) ?)"
         default:
             throw .invalidArgument("gt, gte, lt and lte compare strings, numbers or booleans", path: path)
         }
@@ -203,15 +228,15 @@ struct QueryCompiler {
     /// An array holding an equal element, or a string holding the substring.
     private mutating func contains(_ operand: Operand, _ value: JSONValue, path: String) throws(EngineError) -> String {
         var alternatives: [String] = []
-        if let jsonPath = operand.path {
+        if let jsonPath = operand.arrayPath {
             arguments += [jsonPath, jsonPath]
-            let match = try equal(Operand(value: "element.value", type: "element.type", path: nil), value)
-            alternatives.append("(json_type(v.data, ?) = 'array' AND EXISTS (SELECT 1 FROM json_each(v.data, ?) AS element WHERE \(match)))")
+            let match = try equal(Operand(value: "element.value", type: "element.type", path: nil, arrayPath: nil), value)
+            alternatives.append("(json_type(v.data, ?) IS 'array' AND EXISTS (SELECT 1 FROM json_each(v.data, ?) AS element WHERE \(match)))")
         }
         if case .string(let needle) = value {
             let type = typeOf(operand), text = valueOf(operand)
             arguments += [needle]
-            alternatives.append("(\(type) = 'text' AND instr(\(text), ?) > 0)")
+            alternatives.append("(\(Self.typeIs(type, "text")) AND instr(\(text), ?) > 0)")
         }
         if alternatives.isEmpty { throw .invalidArgument("contains on a $ field takes a string", path: path) }
         return "(" + alternatives.joined(separator: " OR ") + ")"
@@ -235,6 +260,9 @@ struct QueryCompiler {
             if field.hasPrefix("$") {
                 guard let meta = Self.metaFields[field] else { throw .invalidArgument("unknown field \"\(field)\"", path: here) }
                 expression = meta.column
+            } else if indexedFields.contains(field) {
+                usesIndexedField = true
+                expression = Store.fieldExpression(field, table: "v")
             } else {
                 arguments += [try Self.jsonPath(field, path: here)]
                 expression = "json_extract(v.data, ?)"

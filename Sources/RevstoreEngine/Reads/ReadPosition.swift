@@ -169,6 +169,26 @@ extension Database {
         try self.fetchOne(Int64.self, "SELECT key FROM entity WHERE session_id = ? AND type = ? AND entity_id = ?", [session.id, type, id])
     }
 
+    /// SQL that holds when the row `v` is the visible version of its entity at a position: the
+    /// current row on its segment's branch at that segment's limit, with no row for the entity
+    /// on a nearer segment. This form lets a query start from a field's index over
+    /// `entity_version`; the unary `+` keeps SQLite from driving it by `branch_id` instead.
+    static func visibilityCondition(_ segments: [Segment]) -> (sql: String, arguments: StatementArguments) {
+        var alternatives: [String] = []
+        var arguments = StatementArguments()
+        for (index, segment) in segments.enumerated() {
+            var terms = ["+v.branch_id = ? AND +v.valid_from <= ? AND (v.valid_to IS NULL OR v.valid_to > ?)"]
+            arguments += [segment.branchID, segment.upTo, segment.upTo]
+            for nearer in segments[..<index] {
+                terms.append("NOT EXISTS (SELECT 1 FROM entity_version x WHERE x.entity_key = v.entity_key AND x.branch_id = ? AND x.valid_from <= ?)")
+                arguments += [nearer.branchID, nearer.upTo]
+            }
+            alternatives.append("(" + terms.joined(separator: " AND ") + ")")
+        }
+        if alternatives.isEmpty { return ("0", arguments) }
+        return ("(" + alternatives.joined(separator: " OR ") + ")", arguments)
+    }
+
     /// SQL for the id of an entity's visible row at a position, for `e.key`; with its arguments.
     static func visibleRowExpression(_ segments: [Segment]) -> (sql: String, arguments: StatementArguments) {
         var parts: [String] = []

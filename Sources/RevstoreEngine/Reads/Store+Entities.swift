@@ -3,13 +3,14 @@ import RevstoreJSON
 
 extension Store {
     /// The entity at a position; nil when absent (or deleted, unless `includeDeleted`).
-    public func entity(at position: ReadPosition, type: String, id: String, includeDeleted: Bool = false) async throws(EngineError) -> (version: Int, entity: Entity?) {
+    public func entity(at position: ReadPosition, type: String, id: String, includeDeleted: Bool = false, expand: [String] = []) async throws(EngineError) -> (version: Int, entity: Entity?) {
         try Names.checkType(type, path: "type")
         try Names.checkEntityID(id, path: "id")
         return try await read(at: position) { db, resolved in
             let row = try db.entityKey(session: resolved.session, type: type, id: id).flatMap { try db.entityRow(entityKey: $0, segments: resolved.segments) }
             guard let row, includeDeleted || !row.deleted else { return (resolved.version, nil) }
-            return (resolved.version, row.entity(branchNames: resolved.branchNames))
+            let entity = try Self.expand([row.entity(branchNames: resolved.branchNames)], fields: expand, type: type, at: resolved, in: db)
+            return (resolved.version, entity.first)
         }
     }
 
@@ -21,30 +22,130 @@ extension Store {
         }
         guard query.offset >= 0 else { throw EngineError.invalidArgument("offset must not be negative", path: "offset") }
         return try await read(at: position) { db, resolved in
-
-            let visible = Database.visibleRowExpression(resolved.segments)
-            var filterArguments = StatementArguments([resolved.session.id])
-            var filters = ["e.session_id = ?"]
-            if let type = query.type {
-                filters.append("e.type = ?")
-                filterArguments += [type]
-            }
-            if !query.includeDeleted { filters.append("v.deleted = 0") }
-            var compiler = QueryCompiler()
-            if let filter = query.filter { filters.append(try compiler.condition(filter, path: "where")) }
-            let whereArguments = compiler.arguments
-            var orderCompiler = QueryCompiler()
-            let ordering = try orderCompiler.ordering(query.orderBy, path: "orderBy")
-
-            let from = "FROM entity e JOIN entity_version v ON v.id = \(visible.sql) WHERE \(filters.joined(separator: " AND "))"
+            let plan = try Self.plan(query, at: resolved, in: db)
             // Query SQL varies with each request, so it is not kept in the statement cache.
-            let rows = try EntityVersionRow.fetchAll(db, sql: "SELECT \(EntityVersionRow.columns) \(from) ORDER BY \(ordering) LIMIT ? OFFSET ?",
-                                                     arguments: visible.arguments + filterArguments + whereArguments + orderCompiler.arguments + [query.limit, query.offset])
+            let rows = try EntityVersionRow.fetchAll(db, sql: "SELECT \(EntityVersionRow.columns) \(plan.from) ORDER BY \(plan.ordering) LIMIT ? OFFSET ?",
+                                                     arguments: plan.arguments + plan.orderArguments + [query.limit, query.offset])
             var total: Int?
             if query.count {
-                total = try Int.fetchOne(db, sql: "SELECT count(*) \(from)", arguments: visible.arguments + filterArguments + whereArguments)
+                total = try Int.fetchOne(db, sql: "SELECT count(*) \(plan.from)", arguments: plan.arguments)
             }
-            return (resolved.version, rows.map { $0.entity(branchNames: resolved.branchNames) }, total)
+            let entities = try Self.expand(rows.map { $0.entity(branchNames: resolved.branchNames) }, fields: query.expand, type: query.type,
+                                           at: resolved, in: db)
+            return (resolved.version, entities, total)
+        }
+    }
+
+    /// How SQLite will run a query: the plan's steps, for checking that an index serves it.
+    public func queryPlan(at position: ReadPosition, _ query: EntityQuery) async throws(EngineError) -> [String] {
+        try await read(at: position) { db, resolved in
+            let plan = try Self.plan(query, at: resolved, in: db)
+            return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT v.id \(plan.from) ORDER BY \(plan.ordering) LIMIT ? OFFSET ?",
+                                    arguments: plan.arguments + plan.orderArguments + [query.limit, query.offset]).map { $0["detail"] as String }
+        }
+    }
+
+    /// The FROM and WHERE of a query, its ORDER BY, and their arguments. When the query names a
+    /// type and filters or sorts on an indexed field, it starts from the rows (so SQLite can use
+    /// the field's index) and keeps those visible at the position; otherwise it starts from the
+    /// entities and seeks each one's visible row.
+    private static func plan(_ query: EntityQuery, at resolved: ResolvedPosition, in db: Database) throws
+        -> (from: String, arguments: StatementArguments, ordering: String, orderArguments: StatementArguments)
+    {
+        let indexed = try query.type.flatMap { try db.typeDefinition($0) }.map { Set($0.indexedFields) } ?? []
+        var compiler = QueryCompiler(indexedFields: indexed)
+        let condition = try query.filter.map { try compiler.condition($0, path: "where") }
+        var orderCompiler = QueryCompiler(indexedFields: indexed)
+        let ordering = try orderCompiler.ordering(query.orderBy, path: "orderBy")
+        let deleted = query.includeDeleted ? "" : " AND v.deleted = 0"
+        let filter = condition.map { " AND \($0)" } ?? ""
+
+        if let type = query.type, compiler.usesIndexedField || orderCompiler.usesIndexedField {
+            // The type is a checked identifier; as a literal it matches the partial indexes' WHERE.
+            let visible = Database.visibilityCondition(resolved.segments)
+            // CROSS JOIN keeps the rows as the outer loop, so the field's index can both select
+            // and order them.
+            let from = "FROM entity_version v CROSS JOIN entity e ON e.key = v.entity_key WHERE v.type = '\(type)' AND \(visible.sql) AND e.session_id = ?\(deleted)\(filter)"
+            return (from, visible.arguments + [resolved.session.id] + compiler.arguments, ordering, orderCompiler.arguments)
+        }
+        let visible = Database.visibleRowExpression(resolved.segments)
+        var arguments = visible.arguments + [resolved.session.id]
+        var typeFilter = ""
+        if let type = query.type {
+            typeFilter = " AND e.type = ?"
+            arguments += [type]
+        }
+        let from = "FROM entity e JOIN entity_version v ON v.id = \(visible.sql) WHERE e.session_id = ?\(typeFilter)\(deleted)\(filter)"
+        return (from, arguments + compiler.arguments, ordering, orderCompiler.arguments)
+    }
+
+    /// Replaces the ids in each `fields` ref field with the referenced entities as of the same
+    /// position (null for one that is absent), with one query per referenced type.
+    static func expand(_ entities: [Entity], fields: [String], type: String?, at resolved: ResolvedPosition, in db: Database) throws -> [Entity] {
+        guard !fields.isEmpty else { return entities }
+        var definitions: [String: TypeDefinition] = [:]
+        for name in Set(entities.map(\.type)).union(type.map { [$0] } ?? []) {
+            definitions[name] = try db.typeDefinition(name)
+        }
+        for (index, field) in fields.enumerated() {
+            let applies = definitions.values.contains { $0.fields[field]?.reference != nil }
+            if !applies, type != nil || !entities.isEmpty {
+                throw EngineError.invalidArgument("\(field) is not a ref field of \(type ?? "these entities")", path: "expand.\(index)")
+            }
+        }
+        // Collect every referenced id, per referenced type.
+        var wanted: [String: Set<String>] = [:]
+        for entity in entities {
+            for field in fields {
+                guard let reference = definitions[entity.type]?.fields[field]?.reference, let value = entity.data[field] else { continue }
+                let ids = reference.many ? (value.arrayValue ?? []).compactMap(\.stringValue) : value.stringValue.map { [$0] } ?? []
+                wanted[reference.type, default: []].formUnion(ids)
+            }
+        }
+        var found: [String: [String: Entity]] = [:]
+        let visible = Database.visibleRowExpression(resolved.segments)
+        for (targetType, ids) in wanted where !ids.isEmpty {
+            let list = Array(ids)
+            let placeholders = Array(repeating: "?", count: list.count).joined(separator: ", ")
+            let rows = try EntityVersionRow.fetchAll(db, sql: """
+                SELECT \(EntityVersionRow.columns) FROM entity e JOIN entity_version v ON v.id = \(visible.sql)
+                WHERE e.session_id = ? AND e.type = ? AND v.deleted = 0 AND e.entity_id IN (\(placeholders))
+                """, arguments: visible.arguments + [resolved.session.id, targetType] + StatementArguments(list))
+            for row in rows { found[targetType, default: [:]][row.entityID] = row.entity(branchNames: resolved.branchNames) }
+        }
+        return entities.map { entity in
+            guard case .object(var data) = entity.data else { return entity }
+            for field in fields {
+                guard let reference = definitions[entity.type]?.fields[field]?.reference, let value = data[field] else { continue }
+                let lookup = { (id: JSONValue) -> JSONValue in id.stringValue.flatMap { found[reference.type]?[$0]?.json } ?? .null }
+                data[field] = reference.many ? .array((value.arrayValue ?? []).map(lookup)) : lookup(value)
+            }
+            var expanded = entity
+            expanded.data = .object(data)
+            return expanded
+        }
+    }
+
+    /// Every version of every entity in a lineage, on every branch, oldest first: each names its
+    /// parent, so a client can draw the tree. The lineage is given by id, or by an entity.
+    public func lineage(session: String, lineageId: String?, type: String?, id: String?, at position: ReadPosition) async throws(EngineError) -> (lineageId: String, versions: [Entity]) {
+        try await read(at: position) { db, resolved in
+            var lineage = lineageId
+            if lineage == nil {
+                guard let type, let id else { throw EngineError.invalidArgument("give lineageId, or type and id", path: "lineageId") }
+                guard let row = try db.entityKey(session: resolved.session, type: type, id: id).flatMap({ try db.entityRow(entityKey: $0, segments: resolved.segments) }) else {
+                    throw EngineError.notFound("entity", ["type": .string(type), "id": .string(id)], "\(type) \"\(id)\"")
+                }
+                lineage = row.lineageID
+            }
+            let rows = try db.fetchAll(EntityVersionRow.self, """
+                SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
+                WHERE v.lineage_id = ? AND e.session_id = ? ORDER BY v.id
+                """, [lineage!, resolved.session.id])
+            if rows.isEmpty {
+                throw EngineError.notFound("lineage", ["lineageId": .string(lineage!)], "\"\(lineage!)\" in session \"\(session)\"")
+            }
+            return (lineage!, rows.map { $0.entity(branchNames: resolved.branchNames) })
         }
     }
 

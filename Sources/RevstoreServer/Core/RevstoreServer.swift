@@ -53,6 +53,10 @@ public enum RevstoreServer {
         SessionCompactRequest.self,
         StoreStatsRequest.self,
         StoreVacuumRequest.self,
+        TypeDefineRequest.self,
+        TypeGetRequest.self,
+        TypeListRequest.self,
+        EntityLineageRequest.self,
     ]
 
     public static func makeRegistry(context: ServerContext) -> MethodRegistry {

@@ -13,11 +13,12 @@ struct EntityGetRequest: ServerMethod, PositionedRequest {
     var type: String
     var id: String
     var includeDeleted: Bool?
+    var expand: [String]?
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
             let found = try await context.store.entity(at: try request.position, type: request.type, id: request.id,
-                                                        includeDeleted: request.includeDeleted ?? false)
+                                                        includeDeleted: request.includeDeleted ?? false, expand: request.expand ?? [])
             return ["version": .integer(found.version), "entity": found.entity?.json ?? .null]
         }
     }

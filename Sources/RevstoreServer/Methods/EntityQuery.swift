@@ -18,12 +18,14 @@ struct EntityQueryRequest: ServerMethod, PositionedRequest {
     var offset: Int?
     var includeDeleted: Bool?
     var count: Bool?
+    var expand: [String]?
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
             let query = EntityQuery(type: request.type, filter: request.where, orderBy: request.orderBy ?? [],
                                     limit: request.limit ?? EntityQuery.defaultLimit, offset: request.offset ?? 0,
-                                    includeDeleted: request.includeDeleted ?? false, count: request.count ?? false)
+                                    includeDeleted: request.includeDeleted ?? false, count: request.count ?? false,
+                                    expand: request.expand ?? [])
             let found = try await context.store.query(at: try request.position, query)
             var result: [String: JSONValue] = ["version": .integer(found.version), "entities": .array(found.entities.map(\.json))]
             if let total = found.total { result["total"] = .integer(total) }

@@ -1,0 +1,14 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `type/get`.
+struct TypeGetRequest: ServerMethod {
+    static let method = "type/get"
+    typealias Response = JSONValue
+
+    var name: String
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.read(Self.self) { try await context.store.typeDefinition($0.name).json }
+    }
+}
