@@ -27,6 +27,7 @@ bench: release
 	$(PYTHON) bench/transport.py
 	$(PYTHON) bench/engine.py
 	$(PYTHON) bench/branches.py
+	$(PYTHON) bench/queries.py
 
 clean:
 	rm -rf .build bench/bin bench/results
