@@ -29,6 +29,12 @@ extension JSONValue {
     /// The member `key` of an object; nil for a missing key or a non-object.
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
 
+    /// The element at `index` of an array; nil when out of range or not an array.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
+
     /// The JSON type name, as used in error messages ("object", "array", "string", …).
     public var typeName: String {
         switch self {

@@ -13,6 +13,8 @@ extension Store {
             }
             try db.run("INSERT INTO branch(session_id, name, head, base_branch_id, base_version, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                        [base.session.id, name, base.version, base.branch.id, base.version, Timestamp.now()])
+            try db.appendEvent(.branchCreated, session: session, branch: name, version: base.version,
+                               detail: ["from": ["branch": .string(base.branch.name), "version": .integer(base.version)]])
             return try Self.branch(try db.branchRow(session: base.session, name: name), session: base.session, in: db)
         }
     }
@@ -48,6 +50,7 @@ extension Store {
             if sessionRow.defaultBranch == name {
                 try db.run("UPDATE session SET default_branch = 'main' WHERE id = ?", [sessionRow.id])
             }
+            try db.appendEvent(.branchDeleted, session: session, branch: name)
             return true
         }
     }

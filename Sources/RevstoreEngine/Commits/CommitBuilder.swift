@@ -236,6 +236,8 @@ struct CommitBuilder {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
         try db.run("UPDATE branch SET head = ? WHERE id = ?", [version, branch.id])
+        try db.appendEvent(.committed, session: session.name, branch: branch.name, version: version, actor: actor, message: message,
+                           changes: changes, detail: turn.map { ["turn": .string($0)] })
         return CommitResult(session: session.name, branch: branch.name, version: version, created: true, changes: changes)
     }
 

@@ -9,6 +9,8 @@ public final class Store: Sendable {
     public let configuration: StoreConfiguration
     let database: any DatabaseWriter
     let writes: WriteQueue
+    /// The event feed's subscribers.
+    public let events: EventHub
 
     public init(_ configuration: StoreConfiguration) throws(EngineError) {
         self.configuration = configuration
@@ -31,7 +33,9 @@ public final class Store: Sendable {
         } catch {
             throw EngineError(error)
         }
-        writes = WriteQueue(database: database)
+        let events = EventHub(database: database, location: configuration.location)
+        self.events = events
+        writes = WriteQueue(database: database) { db in events.catchUp(db) }
     }
 
     /// The file path, or `:memory:`.

@@ -54,12 +54,15 @@ final class WriteQueue: @unchecked Sendable {
     private static let maximumGroup = 256
 
     private let database: any DatabaseWriter
+    /// Runs on the writer after each group commits, before any of its writes completes.
+    private let afterCommit: (Database) -> Void
     private let lock = NSLock()
     private var pending: [Pending] = []
     private var draining = false
 
-    init(database: any DatabaseWriter) {
+    init(database: any DatabaseWriter, afterCommit: @escaping (Database) -> Void) {
         self.database = database
+        self.afterCommit = afterCommit
     }
 
     /// Queues `work`; the ticket completes after the transaction that ran it commits.
@@ -119,6 +122,7 @@ final class WriteQueue: @unchecked Sendable {
             for write in group { write.fail(failure) }
             return
         }
+        afterCommit(db)
         for (index, write) in group.enumerated() {
             if let failure = failures[index] { write.fail(failure) } else { write.commit() }
         }

@@ -31,6 +31,7 @@ extension Store {
                 report = try Self.compact(db, session: sessionRow, keepLast: keepLast, keepSince: keepSince)
                 return dryRun ? .rollback : .commit
             }
+            if !dryRun { try db.appendEvent(.compacted, session: session, detail: report.json) }
             return report
         }
     }

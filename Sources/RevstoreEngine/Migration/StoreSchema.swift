@@ -162,6 +162,25 @@ enum StoreSchema {
                 UPDATE entity_version SET type = (SELECT e.type FROM entity e WHERE e.key = entity_version.entity_key);
                 """)
         }
+        migrator.registerMigration("v4: event feed") { db in
+            try db.execute(sql: """
+                -- One row per change to the store, appended in the change's own transaction. The
+                -- cursor only grows, across every process writing the file.
+                CREATE TABLE event(
+                    cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    session TEXT NOT NULL,
+                    branch TEXT,
+                    version INTEGER,
+                    at TEXT NOT NULL,
+                    actor TEXT,
+                    message TEXT,
+                    changes TEXT,
+                    detail TEXT
+                );
+                CREATE INDEX event_by_session ON event(session, cursor);
+                """)
+        }
         return migrator
     }
 }

@@ -34,6 +34,9 @@ extension Store {
             throw EngineError.invalidState("version \(version) is \(status); only a \(from) version can become \(to)")
         }
         try update(owner)
+        let reviewer = try db.fetchOne(String.self, "SELECT coalesce(reviewed_by, submitted_by) FROM version WHERE branch_id = ? AND number = ?", [owner, version])
+        try db.appendEvent(.reviewed, session: session, branch: position.branchNames[owner], version: version, actor: reviewer,
+                           detail: ["status": .string(to)])
         guard let row = try db.fetchOne(Row.self, "SELECT * FROM version WHERE branch_id = ? AND number = ?", [owner, version]) else {
             throw EngineError.notFound("version", ["version": .integer(version)], "\(version)")
         }

@@ -19,6 +19,7 @@ extension Store {
             let sessionID = db.lastInsertedRowID
             try db.run("INSERT INTO branch(session_id, name, head, base_branch_id, base_version, created_at) VALUES (?, 'main', 1, NULL, 0, ?)", [sessionID, now])
             try db.run("INSERT INTO version(branch_id, number, created_at, metadata, change_count) VALUES (?, 1, ?, '{}', 0)", [db.lastInsertedRowID, now])
+            try db.appendEvent(.sessionCreated, session: name, branch: "main", version: 1)
             return try Self.session(try db.sessionRow(name), in: db)
         }
     }
@@ -49,6 +50,7 @@ extension Store {
             try db.run("UPDATE branch SET base_branch_id = NULL WHERE session_id = ?", [session.id])
             try db.run("DELETE FROM branch WHERE session_id = ?", [session.id])
             try db.run("DELETE FROM session WHERE id = ?", [session.id])
+            try db.appendEvent(.sessionDeleted, session: name)
             return true
         }
     }

@@ -14,6 +14,7 @@ extension Store {
                 INSERT INTO tag(session_id, name, branch_id, version, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(session_id, name) DO UPDATE SET branch_id = excluded.branch_id, version = excluded.version, created_at = excluded.created_at
                 """, [position.session.id, name, position.branch.id, position.version, Timestamp.now()])
+            try db.appendEvent(.tagSet, session: session, branch: position.branch.name, version: position.version, detail: ["tag": .string(name)])
             return Tag(session: session, name: name, branch: position.branch.name, version: position.version,
                        createdAt: try db.fetchOne(String.self, "SELECT created_at FROM tag WHERE session_id = ? AND name = ?", [position.session.id, name]) ?? "")
         }
@@ -38,6 +39,7 @@ extension Store {
             guard db.changesCount > 0 else {
                 throw EngineError.notFound("tag", ["session": .string(session), "tag": .string(name)], "\"\(name)\" in session \"\(session)\"")
             }
+            try db.appendEvent(.tagDeleted, session: session, detail: ["tag": .string(name)])
             return true
         }
     }

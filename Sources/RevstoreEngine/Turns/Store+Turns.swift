@@ -71,6 +71,8 @@ extension Store {
                 position += 1
             }
             turn.stagedOps = position
+            try db.appendEvent(.turnStaged, session: turn.session, branch: turn.branch, actor: turn.actor,
+                               detail: ["turn": .string(id), "stagedOps": .integer(position)])
             var entity: Entity?
             if let target {
                 // Read the entity through the turn, then undo that application.

@@ -7,6 +7,8 @@ import RevstoreJSONRPC
 public enum RevstoreServer {
     public static let version = "0.1.0"
     public static let protocolVersion = "1"
+    /// How much unread output live event delivery tolerates before falling back to the feed.
+    static let eventBacklogBytes = 4 << 20
 
     /// Every method the server answers, in the order they are documented.
     static let methods: [any ServerMethod.Type] = [
@@ -57,6 +59,9 @@ public enum RevstoreServer {
         TypeGetRequest.self,
         TypeListRequest.self,
         EntityLineageRequest.self,
+        SubscribeRequest.self,
+        UnsubscribeRequest.self,
+        FeedReadRequest.self,
     ]
 
     public static func makeRegistry(context: ServerContext) -> MethodRegistry {
@@ -82,6 +87,10 @@ public enum RevstoreServer {
             options: connectionOptions,
             logger: context.logger
         )
+        // Past this much unread output, subscriptions stop taking live events and later resume
+        // from the durable feed; responses are never held back.
+        let output = transport.output
+        context.store.events.setBackpressure { output.queuedBytes < RevstoreServer.eventBacklogBytes }
         context.logger.info("serving on stdio", metadata: ["store": "\(context.store.path)"])
         switch transport.run(connection) {
         case .exitRequested(let code): return code

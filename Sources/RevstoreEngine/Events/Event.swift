@@ -1,0 +1,91 @@
+import GRDB
+import RevstoreJSON
+
+/// One change to the store, as the feed records it.
+public struct Event: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case committed, branchCreated, branchDeleted, tagSet, tagDeleted, reviewed, turnStaged, sessionCreated, sessionDeleted, compacted
+    }
+
+    /// Store-wide and increasing.
+    public var cursor: Int64
+    public var kind: Kind
+    public var session: String
+    public var branch: String?
+    public var version: Int?
+    public var at: String
+    public var actor: String?
+    public var message: String?
+    /// For `committed`: what the commit did.
+    public var changes: [JSONValue]?
+    /// What else the kind has to say: the tag, the turn, the review status, the compaction counts.
+    public var detail: JSONValue?
+
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = ["cursor": .number(JSONNumber(cursor)), "kind": .string(kind.rawValue), "session": .string(session),
+                                           "at": .string(at)]
+        if let branch { fields["branch"] = .string(branch) }
+        if let version { fields["version"] = .integer(version) }
+        if let actor { fields["actor"] = .string(actor) }
+        if let message { fields["message"] = .string(message) }
+        if let changes { fields["changes"] = .array(changes) }
+        if let detail { fields["detail"] = detail }
+        return .object(fields)
+    }
+}
+
+extension Event {
+    init(row: Row) {
+        cursor = row["cursor"]
+        kind = Kind(rawValue: row["kind"]) ?? .committed
+        session = row["session"]
+        branch = row["branch"]
+        version = row["version"]
+        at = row["at"]
+        actor = row["actor"]
+        message = row["message"]
+        let changesText: String? = row["changes"]
+        changes = changesText.flatMap { try? JSONParser.parse($0).arrayValue }
+        let detailText: String? = row["detail"]
+        detail = detailText.flatMap { try? JSONParser.parse($0) }
+    }
+}
+
+extension Database {
+    /// Appends an event in the current transaction.
+    func appendEvent(_ kind: Event.Kind, session: String, branch: String? = nil, version: Int? = nil, actor: String? = nil,
+                     message: String? = nil, changes: [Change]? = nil, detail: JSONValue? = nil) throws {
+        try run("""
+            INSERT INTO event(kind, session, branch, version, at, actor, message, changes, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [kind.rawValue, session, branch, version, Timestamp.now(), actor, message,
+                  changes.map { JSONValue.array($0.map(\.json)).canonicalText }, detail?.canonicalText])
+    }
+}
+
+/// Which events a subscriber wants; nil fields match everything.
+public struct EventFilter: Sendable {
+    public var session: String?
+    public var branch: String?
+    /// Only events whose changes touch an entity of one of these types.
+    public var types: Set<String>?
+    /// Only events whose changes touch an entity with one of these ids.
+    public var ids: Set<String>?
+    public var kinds: Set<Event.Kind>?
+
+    public init(session: String? = nil, branch: String? = nil, types: Set<String>? = nil, ids: Set<String>? = nil, kinds: Set<Event.Kind>? = nil) {
+        self.session = session
+        self.branch = branch
+        self.types = types
+        self.ids = ids
+        self.kinds = kinds
+    }
+
+    func matches(_ event: Event) -> Bool {
+        if let session, event.session != session { return false }
+        if let branch, event.branch != branch { return false }
+        if let kinds, !kinds.contains(event.kind) { return false }
+        if let types, !(event.changes ?? []).contains(where: { $0["type"]?.stringValue.map(types.contains) == true }) { return false }
+        if let ids, !(event.changes ?? []).contains(where: { $0["id"]?.stringValue.map(ids.contains) == true }) { return false }
+        return true
+    }
+}

@@ -1,0 +1,21 @@
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `feed/read`: pages through the durable event feed, for scripts that poll.
+struct FeedReadRequest: ServerMethod {
+    static let method = "feed/read"
+    typealias Response = JSONValue
+
+    var session: String?
+    var since: Int64?
+    var limit: Int?
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.read(Self.self) { request in
+            let limit = request.limit ?? 100
+            guard (1...10_000).contains(limit) else { throw RPCError.invalidParams("limit must be 1-10000", path: "limit") }
+            let page = try await context.store.feed(session: request.session, since: request.since, limit: limit)
+            return ["events": .array(page.events.map(\.json)), "cursor": .number(JSONNumber(page.cursor))]
+        }
+    }
+}

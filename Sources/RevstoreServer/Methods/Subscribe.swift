@@ -1,0 +1,45 @@
+import RevstoreEngine
+import RevstoreJSON
+import RevstoreJSONRPC
+
+/// `subscribe`: change events as `subscription/event` notifications, optionally replayed from a cursor.
+struct SubscribeRequest: ServerMethod {
+    static let method = "subscribe"
+    static let notification = "subscription/event"
+    typealias Response = JSONValue
+
+    var session: String?
+    var branch: String?
+    var types: [String]?
+    var ids: [String]?
+    var kinds: [String]?
+    var since: Int64?
+
+    static func register(in registry: inout MethodRegistry, context: ServerContext) {
+        registry.ordered(Self.self) { request, call in
+            var kinds: Set<Event.Kind>?
+            if let names = request.kinds {
+                kinds = []
+                for (index, name) in names.enumerated() {
+                    guard let kind = Event.Kind(rawValue: name) else {
+                        throw RPCError.invalidParams("unknown event kind \"\(name)\"", path: "kinds.\(index)")
+                    }
+                    kinds?.insert(kind)
+                }
+            }
+            let filter = EventFilter(session: request.session, branch: request.branch, types: request.types.map(Set.init),
+                                     ids: request.ids.map(Set.init), kinds: kinds)
+            let connection = call.connection
+            let ticket = context.store.submitSubscribe(filter, since: request.since) { subscription, event in
+                connection.notify(method: notification, params: ["subscription": .string(subscription), "event": event.json])
+            }
+            return Deferred { completion in
+                ticket.whenDone { outcome in
+                    completion(outcome.map { ["subscription": .string($0.id), "cursor": .number(JSONNumber($0.cursor))] }.mapError { $0 })
+                    // The reply naming the subscription is out: events may follow it now.
+                    if case .success(let registered) = outcome { context.store.events.activate(registered.id) }
+                }
+            }
+        }
+    }
+}
