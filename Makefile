@@ -28,6 +28,7 @@ bench: release
 	$(PYTHON) bench/engine.py
 	$(PYTHON) bench/branches.py
 	$(PYTHON) bench/queries.py
+	$(PYTHON) bench/events.py
 
 clean:
 	rm -rf .build bench/bin bench/results

@@ -93,6 +93,12 @@ SCHEMAS = {
     "Type": {"type": "object", "required": ["name", "fields", "strict", "description", "revision", "createdAt", "updatedAt"], "properties": {
         "name": ref("TypeName"), "fields": {"type": "object", "additionalProperties": ref("Field"), "description": "Field names are 1-64 letters, digits and underscores."},
         "strict": BOOLEAN, "description": nullable(STRING), "revision": INTEGER, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP}},
+    "Event": {"type": "object", "required": ["cursor", "kind", "session", "at"], "properties": {
+        "cursor": {"type": "integer", "description": "Store-wide and increasing."},
+        "kind": {"enum": ["committed", "branchCreated", "branchDeleted", "tagSet", "tagDeleted", "reviewed", "turnStaged", "sessionCreated", "sessionDeleted", "compacted"]},
+        "session": ref("SessionId"), "branch": ref("BranchName"), "version": INTEGER, "at": TIMESTAMP, "actor": STRING, "message": STRING,
+        "changes": {"type": "array", "items": ref("Change"), "description": "For committed: what the commit did."},
+        "detail": {"type": "object", "description": "What else the kind says: tag (tagSet, tagDeleted), status (reviewed), turn and stagedOps (turnStaged), from (branchCreated), the counts (compacted), turn (committed by a turn)."}}},
     "Position": {"type": "object", "properties": {"branch": ref("BranchName"), "at": ref("At")}, "required": ["at"]},
     "Difference": {"type": "object", "required": ["type", "id", "change", "before", "after", "patch"], "properties": {
         "type": ref("TypeName"), "id": ref("EntityId"), "change": {"enum": ["added", "removed", "modified"]},
@@ -100,9 +106,9 @@ SCHEMAS = {
     "InitializeResult": {"type": "object", "required": ["protocolVersion", "serverInfo", "capabilities", "store"], "properties": {
         "protocolVersion": {"const": "1"},
         "serverInfo": {"type": "object", "required": ["name", "version"], "properties": {"name": {"const": "revstore"}, "version": STRING}},
-        "capabilities": {"type": "object", "required": ["methods", "batches", "cancellation", "maxMessageBytes"], "properties": {
+        "capabilities": {"type": "object", "required": ["methods", "batches", "cancellation", "events", "maxMessageBytes"], "properties": {
             "methods": {"type": "array", "items": STRING, "description": "Every method the server answers, sorted ($/ notifications left out)."},
-            "batches": BOOLEAN, "cancellation": BOOLEAN, "maxMessageBytes": {"type": "integer", "description": "Longer lines are answered TOO_LARGE."}}},
+            "batches": BOOLEAN, "cancellation": BOOLEAN, "events": BOOLEAN, "maxMessageBytes": {"type": "integer", "description": "Longer lines are answered TOO_LARGE."}}},
         "store": {"type": "object", "required": ["path", "backend"], "properties": {"path": {"type": "string", "description": "The SQLite file, or :memory:."}, "backend": {"const": "sqlite"}}}}},
 }
 
@@ -251,6 +257,16 @@ METHODS = [
     method("type/get", "One declared type.", [("name", ref("TypeName"), True)], ref("Type"), ["NotFound"] + STORE_ERRORS),
     method("type/list", "Every declared type, by name.", [], obj(["types"], types={"type": "array", "items": ref("Type")}), STORE_ERRORS),
 
+    method("subscribe", "Change events as subscription/event notifications, filtered by session, branch, entity types and ids, and kinds. With since, events after that cursor are replayed from the durable feed first, then live ones follow, with no gap and no duplicate; without, only events after this request. Events start after the response. Commits by other processes on the same file are delivered too.",
+           [("session", ref("SessionId"), False), ("branch", ref("BranchName"), False), ("types", {"type": "array", "items": ref("TypeName")}, False),
+            ("ids", {"type": "array", "items": ref("EntityId")}, False), ("kinds", {"type": "array", "items": {"$ref": "#/components/schemas/Event/properties/kind"}}, False),
+            ("since", {"type": "integer", "minimum": 0}, False)],
+           obj(["subscription", "cursor"], subscription=STRING, cursor={"type": "integer", "description": "Events after this cursor will be sent."}), STORE_ERRORS, "ordered"),
+    method("unsubscribe", "Stops a subscription.", [("subscription", STRING, True)], ref("Empty"), ["NotFound", "InvalidParams"], "immediate"),
+    method("feed/read", "Pages through the durable event feed, oldest first; pass the returned cursor as since next time. Without since it starts at the beginning.",
+           [("session", ref("SessionId"), False), ("since", {"type": "integer", "minimum": 0}, False), ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False)],
+           obj(["events", "cursor"], events={"type": "array", "items": ref("Event")}, cursor=INTEGER), STORE_ERRORS),
+
     method("session/compact", "Removes versions that are neither within keepLast (per branch) or keepSince nor protected (branch heads, fork points, tagged and latest approved versions, bases of open turns), and every entity version no retained version reads. Removed versions answer NOT_FOUND with data.pruned = true.",
            [("session", ref("SessionId"), True), ("keepLast", {"type": "integer", "minimum": 1}, False), ("keepSince", TIMESTAMP, False), ("dryRun", BOOLEAN, False)],
            obj(["removedVersions", "removedEntityVersions", "keptVersions"], removedVersions=INTEGER, removedEntityVersions=INTEGER, keptVersions=INTEGER),
@@ -273,6 +289,9 @@ def document():
             "server runs a method: immediate (on arrival), ordered (writes, applied in arrival order) or concurrent (reads, after every write "
             "received before them; cancellable). Every error's data has a stable reason string. See README.md beside this file.")},
         "methods": METHODS,
+        "x-notifications": [{
+            "name": "subscription/event", "summary": "Sent by the server: one change event for one subscription. Every event a request causes is written before that request's response.",
+            "params": [{"name": "subscription", "required": True, "schema": STRING}, {"name": "event", "required": True, "schema": ref("Event")}]}],
         "components": {
             "schemas": SCHEMAS,
             "errors": {name: {"code": code, "message": reason.replace("_", " ").capitalize(), "data": {"reason": reason}} for name, (code, reason) in ERRORS.items()},

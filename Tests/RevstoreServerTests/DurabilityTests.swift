@@ -51,6 +51,18 @@ struct DurabilityTests {
         #expect(listed.compactMap { $0["version"]?.intValue } == Array((1...2001).reversed()))
     }
 
+    @Test("four processes opening a new store file at the same moment all start and serve")
+    func simultaneousOpen() throws {
+        for _ in 0..<3 {
+            let path = Self.temporaryStore()
+            let servers = try (0..<4).map { _ in try ServerProcess(["--db", path]) }
+            for (n, server) in servers.enumerated() {
+                let reply = try server.call(1, "session/create", ["session": .string("s\(n)")])
+                #expect(reply["result"]?["version"] == 1, "\(reply) \(server.stderr)")
+            }
+        }
+    }
+
     @Test("kill -9 during a write load, 20 times: every acknowledged commit survives, none is half applied")
     func killNine() async throws {
         let path = Self.temporaryStore()

@@ -73,9 +73,10 @@ struct FixtureTests {
             } else {
                 try server.send(try #require(exchange["send"]).description + "\n")
             }
-            if let expected = exchange["expect"], !expected.isNull {
+            let expected = [exchange["expect"] ?? .null].filter { !$0.isNull } + (exchange["then"]?.arrayValue ?? [])
+            for message in expected {
                 let reply = try server.next()
-                if let problem = ProtocolDocument.mismatch(expected, reply) {
+                if let problem = ProtocolDocument.mismatch(message, reply) {
                     Issue.record("\(fixture.name) exchange \(index): \(problem)\n  got \(reply)")
                 }
             }

@@ -27,7 +27,7 @@ public final class Store: Sendable {
             case .memory:
                 database = try DatabaseQueue(configuration: config)
             case .file(let path):
-                database = try DatabasePool(path: path, configuration: config)
+                database = try Self.openPool(path: path, configuration: config, patience: configuration.busyTimeout)
             }
             try StoreSchema.migrate(database)
         } catch {
@@ -36,6 +36,21 @@ public final class Store: Sendable {
         let events = EventHub(database: database, location: configuration.location)
         self.events = events
         writes = WriteQueue(database: database) { db in events.catchUp(db) }
+    }
+
+    /// Opens the file, waiting out another process that is creating or converting it at the same
+    /// moment: switching a new file to WAL answers SQLITE_BUSY at once, without the busy handler.
+    private static func openPool(path: String, configuration: Configuration, patience: TimeInterval) throws -> DatabasePool {
+        let deadline = Date(timeIntervalSinceNow: patience)
+        var pause: UInt32 = 2_000
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(pause)
+                pause = min(pause * 2, 100_000)
+            }
+        }
     }
 
     /// The file path, or `:memory:`.

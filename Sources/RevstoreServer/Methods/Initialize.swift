@@ -21,6 +21,8 @@ struct InitializeRequest: ServerMethod {
             var methods: [String]
             var batches = true
             var cancellation = true
+            /// `subscribe` and `feed/read` serve the change feed, other processes' commits included.
+            var events = true
             var maxMessageBytes: Int
         }
         struct StoreInfo: Encodable, Sendable {
