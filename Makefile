@@ -2,7 +2,9 @@
 SWIFT ?= swift
 PYTHON ?= python3
 
-.PHONY: build release test test-protocol test-swift test-examples bench clean
+.PHONY: build release test test-protocol test-swift test-examples test-python bench clean
+PY_VENV ?= clients/python/.venv
+BIN_PATH = $$($(SWIFT) build --show-bin-path)
 
 build:
 	$(SWIFT) build
@@ -10,7 +12,7 @@ build:
 release:
 	$(SWIFT) build -c release
 
-test: build test-protocol test-swift test-examples
+test: build test-protocol test-swift test-examples test-python
 
 test-swift: build
 	$(SWIFT) test
@@ -21,7 +23,13 @@ test-protocol:
 
 # Runs the README's Python example against the debug build.
 test-examples: build
-	REVSTORE_BIN=$$($(SWIFT) build --show-bin-path)/revstore $(PYTHON) scripts/run_readme_examples.py README.md
+	REVSTORE_BIN=$(BIN_PATH)/revstore $(PYTHON) scripts/run_readme_examples.py README.md
+
+# The Python client, in a virtual environment of its own, against the debug build.
+test-python: build
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[test]'
+	REVSTORE_BIN=$(BIN_PATH)/revstore $(PY_VENV)/bin/python -m pytest -q clients/python
 
 bench: release
 	$(PYTHON) bench/transport.py
@@ -31,4 +39,4 @@ bench: release
 	$(PYTHON) bench/events.py
 
 clean:
-	rm -rf .build bench/bin bench/results
+	rm -rf .build bench/bin bench/results $(PY_VENV)

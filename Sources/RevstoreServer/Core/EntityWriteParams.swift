@@ -19,12 +19,12 @@ extension EntityWriteRequest {
             let request = CommitRequest(session: params.session, branch: params.branch, operations: [try params.operation],
                                         expectedVersion: params.expectedVersion, message: params.message, actor: params.actor)
             guard let turn = params.turn else {
-                return Deferred(context.store.submitEntityWrite(request)).map { written in
+                return Deferred(context.store.submitEntityWrite(request), errors: \.asShorthand).map { written in
                     ["version": .integer(written.result.version), "created": .bool(written.result.created), "entity": written.entity?.json ?? .null]
                 }
             }
             // Staged into the turn: the entity as it reads through the turn, no version yet.
-            return Deferred(context.store.submitStageEntityWrite(turn: turn, request)).map { staged in
+            return Deferred(context.store.submitStageEntityWrite(turn: turn, request), errors: \.asShorthand).map { staged in
                 ["version": .null, "created": false, "entity": staged.entity?.json ?? .null, "turn": staged.turn.json]
             }
         }
@@ -32,8 +32,22 @@ extension EntityWriteRequest {
 }
 
 extension Deferred {
-    /// The outcome of a queued write, delivered on the writer's thread once it is durable.
-    init(_ ticket: WriteTicket<Value>) {
-        self.init { completion in ticket.whenDone { completion($0.mapError { $0 as any Error }) } }
+    /// The outcome of a queued write, delivered on the writer's thread once it is durable;
+    /// `errors` may restate a failure in the caller's terms.
+    init(_ ticket: WriteTicket<Value>, errors: @escaping @Sendable (EngineError) -> EngineError = { $0 }) {
+        self.init { completion in ticket.whenDone { completion($0.mapError { errors($0) as any Error }) } }
+    }
+}
+
+extension EngineError {
+    /// An error of the one-op commit behind a shorthand, in the shorthand's own terms: paths
+    /// name its parameters (`type`, not `ops.0.type`) and there is no op index.
+    var asShorthand: EngineError {
+        var error = self
+        error.details["opIndex"] = nil
+        if let path = details["path"]?.stringValue, path.hasPrefix("ops.0.") {
+            error.details["path"] = .string(String(path.dropFirst("ops.0.".count)))
+        }
+        return error
     }
 }

@@ -1,0 +1,250 @@
+"""A model layer in the spirit of an ORM: pydantic v2 models that are revstore entity types.
+
+```python
+class User(revstore.Model):
+    name: str = revstore.Field(index=True)
+    age: int
+
+await User.define(db)
+user = await User(name="John", age=30).save(session=s)
+adults = await User.query(session=s).filter(age__gt=25, name__startswith="Jo").order_by("-age").limit(10).execute()
+```
+"""
+from __future__ import annotations
+
+import datetime
+import types
+import typing
+from typing import Any, ClassVar, Generic, Optional, TypeVar, Union
+
+import pydantic
+from pydantic import PrivateAttr
+
+from .client import At, Revstore, Session
+from .models import Entity, TypeDefinition
+
+M = TypeVar("M", bound="Model")
+
+#: Django-style lookup suffixes and the protocol operators they mean.
+LOOKUPS = {"exact": "eq", "eq": "eq", "ne": "ne", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte", "in": "in", "nin": "nin",
+           "contains": "contains", "startswith": "startsWith", "exists": "exists"}
+
+
+def Field(default: Any = ..., *, index: bool | str = False, ref: str | None = None, propagate: bool = False,
+          **kwargs: Any) -> Any:
+    """A model field; ``index=True`` (or ``"unique"``) indexes it, ``ref`` makes it a reference to
+    another type (a list of references when annotated as a list), ``propagate`` versions this
+    entity whenever a referenced one changes."""
+    extra = {"revstore": {"index": index, "ref": ref, "propagate": propagate}}
+    return pydantic.Field(default, json_schema_extra=extra, **kwargs)
+
+
+def _json_type(annotation: Any) -> tuple[str, bool, Optional[dict[str, Any]]]:
+    """(revstore field type, nullable, items) for a Python annotation."""
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        kind, _, items = _json_type(args[0]) if len(args) == 1 else ("any", False, None)
+        return kind, True, items
+    if origin in (list, tuple, set, frozenset):
+        args = typing.get_args(annotation)
+        element = _json_type(args[0])[0] if args else "any"
+        return "array", False, {"type": element}
+    if origin is dict or annotation is dict:
+        return "object", False, None
+    simple = {str: "string", int: "integer", float: "number", bool: "boolean", datetime.datetime: "datetime"}
+    return simple.get(annotation, "any"), False, None
+
+
+class Model(pydantic.BaseModel):
+    """An entity type. The class name is the type name (set ``__revstore_type__`` to change it).
+
+    ``id`` is the entity id (made by the server when left out); ``entity`` holds the version
+    metadata after a save or a read.
+    """
+
+    model_config = pydantic.ConfigDict(extra="allow", validate_assignment=True)
+    __revstore_type__: ClassVar[Optional[str]] = None
+    __revstore_strict__: ClassVar[bool] = False
+
+    id: Optional[str] = pydantic.Field(default=None, exclude=True)
+    _entity: Optional[Entity] = PrivateAttr(default=None)
+    _session: Optional[Session] = PrivateAttr(default=None)
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__revstore_type__ or cls.__name__
+
+    @property
+    def entity(self) -> Optional[Entity]:
+        """The entity version this instance was saved as or read from."""
+        return self._entity
+
+    @classmethod
+    def type_fields(cls) -> dict[str, dict[str, Any]]:
+        """The protocol's field definitions for this model."""
+        fields: dict[str, dict[str, Any]] = {}
+        for name, info in cls.model_fields.items():
+            if name == "id":
+                continue
+            kind, nullable, items = _json_type(info.annotation)
+            options = (info.json_schema_extra or {}).get("revstore", {}) if isinstance(info.json_schema_extra, dict) else {}
+            spec: dict[str, Any] = {"type": kind}
+            if options.get("ref"):
+                if kind == "array":
+                    spec["items"] = {"type": "ref", "ref": options["ref"]}
+                else:
+                    spec = {"type": "ref", "ref": options["ref"]}
+            elif items:
+                spec["items"] = items
+            if info.is_required():
+                spec["required"] = True
+            if nullable:
+                spec["nullable"] = True
+            if options.get("index"):
+                spec["index"] = "unique" if options["index"] == "unique" else True
+            if options.get("propagate"):
+                spec["propagate"] = True
+            fields[info.alias or name] = spec
+        return fields
+
+    @classmethod
+    async def define(cls, db: Revstore, *, description: str | None = None) -> TypeDefinition:
+        """Declares (or compatibly redeclares) this type in the store."""
+        return await db.type_define(cls.type_name(), cls.type_fields(), strict=cls.__revstore_strict__,
+                                    description=description or (cls.__doc__ or "").strip() or None)
+
+    @classmethod
+    def from_entity(cls: type[M], entity: Entity, session: Session | None = None) -> M:
+        instance = cls.model_validate({**entity.data, "id": entity.id})
+        instance._entity = entity
+        instance._session = session
+        return instance
+
+    def data(self) -> dict[str, Any]:
+        """The entity data this instance writes."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"id"})
+
+    async def save(self: M, session: Session | None = None, *, branch: str | None = None, actor: str | None = None,
+                   message: str | None = None, if_version: int | None = None) -> M:
+        """Writes this instance as a new entity version (a one-op commit); returns it, updated."""
+        session = self._bound(session)
+        written = await session.db.entity_put(session.name, self.type_name(), self.data(), id=self.id,
+                                              branch=branch or session.branch, actor=actor, message=message, if_version=if_version)
+        assert written.entity is not None
+        self.id = written.entity.id
+        self._entity = written.entity
+        self._session = session if branch is None else session.on_branch(branch)
+        return self
+
+    async def delete(self, *, actor: str | None = None) -> None:
+        session = self._bound(None)
+        assert self.id is not None, "an unsaved model has nothing to delete"
+        await session.db.entity_delete(session.name, self.type_name(), self.id, branch=session.branch, actor=actor)
+
+    async def history(self: M, *, limit: int | None = None) -> list[M]:
+        """Every version of this entity through its branch's ancestry, newest first."""
+        session = self._bound(None)
+        assert self.id is not None, "an unsaved model has no history"
+        versions = await session.db.entity_history(session.name, self.type_name(), self.id, branch=session.branch, limit=limit)
+        return [type(self).from_entity(e, session) for e in versions]
+
+    @classmethod
+    async def get(cls: type[M], session: Session, id: str, *, at: At | None = None, branch: str | None = None) -> Optional[M]:
+        entity = await session.get(cls.type_name(), id, at=at, branch=branch or session.branch)
+        return cls.from_entity(entity, session if branch is None else session.on_branch(branch)) if entity else None
+
+    @classmethod
+    def query(cls: type[M], session: Session, *, branch: str | None = None, at: At | None = None) -> "Query[M]":
+        return Query(cls, session if branch is None else session.on_branch(branch), at)
+
+    def _bound(self, session: Session | None) -> Session:
+        bound = session or self._session
+        if bound is None:
+            raise ValueError("no session: pass session= or read the model from one")
+        return bound
+
+
+class Query(Generic[M]):
+    """A lazily built ``entity/query``: ``filter``, ``exclude``, ``order_by``, ``limit``, ``offset``."""
+
+    def __init__(self, model: type[M], session: Session, at: At | None):
+        self._model = model
+        self._session = session
+        self._at = at
+        self._conditions: list[dict[str, Any]] = []
+        self._order: list[str] = []
+        self._limit: Optional[int] = None
+        self._offset: Optional[int] = None
+
+    def _copy(self) -> "Query[M]":
+        clone = Query(self._model, self._session, self._at)
+        clone._conditions, clone._order = list(self._conditions), list(self._order)
+        clone._limit, clone._offset = self._limit, self._offset
+        return clone
+
+    @staticmethod
+    def lookup(name: str, value: Any) -> dict[str, Any]:
+        """``age__gt=25`` → ``{"age": {"gt": 25}}``; ``address__city="Oslo"`` → ``{"address.city": "Oslo"}``."""
+        parts = name.split("__")
+        op = "eq"
+        if len(parts) > 1 and parts[-1] in LOOKUPS:
+            op = LOOKUPS[parts.pop()]
+        field = ".".join(parts)
+        if field == "id":
+            field = "$id"
+        return {field: {op: list(value) if op in ("in", "nin") else value}}
+
+    def filter(self, **lookups: Any) -> "Query[M]":
+        clone = self._copy()
+        clone._conditions += [self.lookup(k, v) for k, v in lookups.items()]
+        return clone
+
+    def exclude(self, **lookups: Any) -> "Query[M]":
+        clone = self._copy()
+        clone._conditions.append({"$not": {"$and": [self.lookup(k, v) for k, v in lookups.items()]}})
+        return clone
+
+    def where(self, condition: dict[str, Any]) -> "Query[M]":
+        """Adds a raw ``where`` document, for what lookups cannot say (``$or``)."""
+        clone = self._copy()
+        clone._conditions.append(condition)
+        return clone
+
+    def order_by(self, *fields: str) -> "Query[M]":
+        clone = self._copy()
+        clone._order = [("-$id" if f == "-id" else "$id" if f == "id" else f) for f in fields]
+        return clone
+
+    def limit(self, count: int) -> "Query[M]":
+        clone = self._copy()
+        clone._limit = count
+        return clone
+
+    def offset(self, count: int) -> "Query[M]":
+        clone = self._copy()
+        clone._offset = count
+        return clone
+
+    @property
+    def where_document(self) -> Optional[dict[str, Any]]:
+        if not self._conditions:
+            return None
+        return self._conditions[0] if len(self._conditions) == 1 else {"$and": self._conditions}
+
+    async def _run(self, *, limit: Optional[int], count: bool = False):
+        return await self._session.db.entity_query(self._session.name, self._model.type_name(), where=self.where_document,
+                                                   order_by=self._order or None, limit=limit, offset=self._offset, at=self._at,
+                                                   branch=self._session.branch, count=count)
+
+    async def execute(self) -> list[M]:
+        result = await self._run(limit=self._limit)
+        return [self._model.from_entity(e, self._session) for e in result.entities]
+
+    async def first(self) -> Optional[M]:
+        result = await self._run(limit=1)
+        return self._model.from_entity(result.entities[0], self._session) if result.entities else None
+
+    async def count(self) -> int:
+        result = await self._run(limit=1, count=True)
+        return result.total or 0

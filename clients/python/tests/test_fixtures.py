@@ -1,0 +1,69 @@
+"""The golden fixtures in protocol/fixtures, replayed against the real binary from Python."""
+import json
+import re
+import subprocess
+
+import pytest
+
+from conftest import BINARY, fixtures, load
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+
+def mismatch(expected, actual, path="$"):
+    """The placeholder matcher of protocol/README.md; the first difference, or None."""
+    if isinstance(expected, str) and expected.startswith("$"):
+        checks = {
+            "$any": lambda v: True, "$string": lambda v: isinstance(v, str), "$object": lambda v: isinstance(v, dict),
+            "$integer": lambda v: isinstance(v, int) and not isinstance(v, bool), "$array": lambda v: isinstance(v, list),
+            "$number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "$boolean": lambda v: isinstance(v, bool),
+            "$uuid": lambda v: isinstance(v, str) and bool(UUID.match(v)), "$timestamp": lambda v: isinstance(v, str) and bool(TIMESTAMP.match(v)),
+        }
+        if expected in checks:
+            return None if checks[expected](actual) else f"{path}: {actual!r} is not {expected}"
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(set(expected) | set(actual)):
+            if key not in expected:
+                return f"{path}.{key}: unexpected member"
+            if key not in actual:
+                return f"{path}.{key}: missing"
+            problem = mismatch(expected[key], actual[key], f"{path}.{key}")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return f"{path}: {len(actual)} elements, expected {len(expected)}"
+        for index, (e, a) in enumerate(zip(expected, actual)):
+            problem = mismatch(e, a, f"{path}[{index}]")
+            if problem:
+                return problem
+        return None
+    return None if expected == actual and type(expected) is type(actual) else f"{path}: {actual!r} != {expected!r}"
+
+
+@pytest.mark.parametrize("path", fixtures(), ids=lambda p: p.name)
+def test_fixture(path):
+    fixture = load(path)
+    process = subprocess.Popen([BINARY, *fixture.get("server", ["--memory"])], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+    try:
+        for index, exchange in enumerate(fixture["exchanges"]):
+            line = exchange["sendRaw"] if "sendRaw" in exchange else json.dumps(exchange["send"])
+            process.stdin.write(line.encode() + b"\n")
+            process.stdin.flush()
+            expected = ([exchange["expect"]] if exchange.get("expect") is not None else []) + exchange.get("then", [])
+            for message in expected:
+                reply = json.loads(process.stdout.readline())
+                problem = mismatch(message, reply)
+                assert problem is None, f"exchange {index}: {problem}"
+            if "exits" in exchange:
+                assert process.wait(timeout=2) == exchange["exits"]
+                return
+        process.stdin.write(b'{"jsonrpc":"2.0","id":424242,"method":"ping"}\n')
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["id"] == 424242
+    finally:
+        process.kill()
+        process.wait()

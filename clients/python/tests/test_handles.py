@@ -1,0 +1,43 @@
+"""The session and turn objects, as an agent framework uses them."""
+import pytest
+
+import revstore
+
+
+async def test_session_handle(db):
+    s = await db.session("chat-1", create=True)
+    again = await db.session("chat-1", create=True)
+    assert again.name == "chat-1"
+    user = await s.put("User", {"name": "John", "age": 30}, id="u1")
+    assert user.version == 1
+    await s.patch("User", "u1", {"age": 31})
+    assert (await s.get("User", "u1", at=2)).data["age"] == 30
+    assert (await s.get("User", "u1")).data["age"] == 31
+    await s.put("User", {"name": "Jane"}, id="u2")
+    diff = await s.diff(2, 4)
+    assert {(d.id, d.change) for d in diff} == {("u1", "modified"), ("u2", "added")}
+    assert [e.version for e in await s.history("User", "u1")] == [2, 1]
+    alt = await s.create_branch("alt", from_at=2)
+    await alt.put("User", {"name": "Alt"}, id="u3")
+    assert {e.id for e in await alt.query("User")} == {"u1", "u3"}
+    assert {e.id for e in await s.query("User")} == {"u1", "u2"}
+    with pytest.raises(revstore.NotFoundError):
+        await db.session("nope")
+
+
+async def test_turn_commits_on_success_and_aborts_on_exception(session):
+    async with session.turn(message="turn 3", metadata={"step": 3}) as t:
+        for n in range(5):
+            await t.put("Msg", {"n": n}, id=f"m{n}")
+        assert len(await t.query("Msg")) == 5
+        assert await session.query("Msg") == []
+    assert t.result is not None and t.result.version == 2
+    info = await session.db.version_get(session.name, 2)
+    assert info.message == "turn 3" and info.metadata == {"step": 3}
+
+    with pytest.raises(RuntimeError):
+        async with session.turn() as aborted:
+            await aborted.put("Msg", {"n": 99}, id="never")
+            raise RuntimeError("the agent failed")
+    assert (await aborted.info()).status == "reverted"
+    assert await session.get("Msg", "never") is None

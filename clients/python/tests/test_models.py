@@ -1,0 +1,57 @@
+from typing import Optional
+
+import pytest
+
+import revstore
+
+
+class Message(revstore.Model):
+    text: str
+
+
+class Thread(revstore.Model):
+    title: str = revstore.Field(index=True)
+    messages: list[str] = revstore.Field(default_factory=list, ref="Message", propagate=True)
+
+
+class User(revstore.Model):
+    name: str = revstore.Field(index=True)
+    age: int
+    email: Optional[str] = revstore.Field(default=None, index="unique")
+
+
+async def test_define_save_query_get_history(db, session):
+    definition = await User.define(db)
+    assert definition.fields["name"].index is True and definition.fields["email"].index == "unique"
+    assert definition.fields["age"].required and definition.fields["email"].nullable
+    for name, age in [("John", 31), ("Joan", 25), ("Joe", 40), ("Ann", 33)]:
+        await User(name=name, age=age).save(session=session)
+    adults = await User.query(session=session).filter(age__gt=25, name__startswith="Jo").order_by("-age").limit(10).execute()
+    assert [u.name for u in adults] == ["Joe", "John"]
+    assert (await User.query(session=session).filter(age__gte=30).count()) == 3
+    first = await User.query(session=session).order_by("name").first()
+    assert first is not None and first.name == "Ann" and first.entity.version == 1
+    assert [u.name for u in await User.query(session=session).exclude(name__in=["Joe", "Ann"]).order_by("age").execute()] == ["Joan", "John"]
+
+    john = await User.query(session=session).filter(name="John").first()
+    john.age = 32
+    await john.save()
+    assert [v.age for v in await john.history()] == [32, 31]
+    again = await User.get(session, john.id)
+    assert again.age == 32 and again.entity.version == 2
+    with pytest.raises(revstore.ValidationError):
+        await User(name="X", age=1, email="a@b").save(session=session) and await User(name="Y", age=2, email="a@b").save(session=session)
+
+
+async def test_references_and_branches(db, session):
+    await Message.define(db)
+    await Thread.define(db)
+    m = await Message(text="hello").save(session=session)
+    thread = await Thread(title="chat", messages=[m.id]).save(session=session)
+    m.text = "hello!"
+    await m.save()
+    assert (await Thread.get(session, thread.id)).entity.version == 2
+    await session.create_branch("alt")
+    await Message(text="on alt").save(session=session, branch="alt")
+    assert len(await Message.query(session=session, branch="alt").execute()) == 2
+    assert len(await Message.query(session=session).execute()) == 1

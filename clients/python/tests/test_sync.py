@@ -1,0 +1,28 @@
+import pytest
+
+import revstore
+from revstore.sync import Revstore
+
+
+def test_sync_facade_has_the_same_surface(binary):
+    with Revstore.spawn(memory=True, binary=binary) as db:
+        db.ping()
+        s = db.session("chat-1", create=True)
+        assert s.put("User", {"name": "John"}, id="u1").version == 1
+        with s.turn(message="turn 1") as t:
+            t.put("Note", {"text": "hi"}, id="n1")
+        assert [e.id for e in s.query("Note")] == ["n1"]
+        with pytest.raises(RuntimeError):
+            with s.turn() as t:
+                t.put("Note", {"text": "never"}, id="n2")
+                raise RuntimeError("boom")
+        assert s.get("Note", "n2") is None
+        with pytest.raises(revstore.NotFoundError):
+            db.session_get("nope")
+        subscription = db.subscribe(session="chat-1", since=0)
+        kinds = []
+        for event in subscription:
+            kinds.append(event.kind)
+            if len(kinds) == 3:
+                break
+        assert kinds == ["sessionCreated", "committed", "turnStaged"]
