@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON ?= python3
 
-.PHONY: build release test test-protocol test-swift test-examples test-python bench clean
+.PHONY: build release test test-protocol test-swift test-examples test-python test-node bench clean
 PY_VENV ?= clients/python/.venv
 BIN_PATH = $$($(SWIFT) build --show-bin-path)
 
@@ -12,7 +12,7 @@ build:
 release:
 	$(SWIFT) build -c release
 
-test: build test-protocol test-swift test-examples test-python
+test: build test-protocol test-swift test-examples test-python test-node
 
 test-swift: build
 	$(SWIFT) test
@@ -30,6 +30,10 @@ test-python: build
 	$(PYTHON) -m venv $(PY_VENV)
 	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[test]'
 	REVSTORE_BIN=$(BIN_PATH)/revstore $(PY_VENV)/bin/python -m pytest -q clients/python
+
+# The Node client (standard library only), with its types checked by tsc.
+test-node: build
+	cd clients/node && REVSTORE_BIN=$(BIN_PATH)/revstore node --test test/
 
 bench: release
 	$(PYTHON) bench/transport.py

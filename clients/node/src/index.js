@@ -1,0 +1,344 @@
+/**
+ * revstore for Node: spawn the revstore versioned-state engine and drive it over JSON-RPC on
+ * stdio. No dependencies.
+ *
+ * ```js
+ * import { Revstore } from 'revstore';
+ * const db = await Revstore.spawn({ db: 'state.sqlite' });
+ * const s = await db.session('chat-1', { create: true });
+ * await s.put('User', { name: 'John' }, { id: 'u1' });
+ * await db.close();
+ * ```
+ * @module revstore
+ */
+import { Connection } from './connection.js';
+import { AlreadyExistsError } from './errors.js';
+
+export * from './errors.js';
+export { findBinary, LineSplitter } from './connection.js';
+
+/** A running revstore server and the calls it answers. */
+export class Revstore {
+  /** @param {Connection} connection */
+  constructor(connection) {
+    /** @type {Connection} */
+    this.connection = connection;
+  }
+
+  /**
+   * Starts a server. The binary comes from `binary`, else `REVSTORE_BIN`, else `PATH`.
+   * @param {{db?: string, memory?: boolean, binary?: string, args?: string[], durability?: 'full'|'normal',
+   *   env?: Record<string,string>, closeTimeout?: number, onStderr?: (line: string) => void}} [options]
+   * @returns {Promise<Revstore>}
+   */
+  static async spawn(options = {}) {
+    const args = [];
+    if (options.memory) args.push('--memory');
+    else if (options.db) args.push('--db', options.db);
+    if (options.durability) args.push('--durability', options.durability);
+    args.push(...(options.args ?? []));
+    return new Revstore(new Connection(args, options));
+  }
+
+  /** The server's process id. */
+  get pid() { return this.connection.pid; }
+
+  /** Closes stdin, waits, then terminates and kills the server if it must. @returns {Promise<number|null>} */
+  close() { return this.connection.close(); }
+
+  /**
+   * Any method by name, with raw params and result.
+   * @param {string} method @param {object} [params] @param {{signal?: AbortSignal}} [options]
+   */
+  call(method, params, options) { return this.connection.call(method, params, options); }
+
+  // Lifecycle
+  /** @param {{name?: string, version?: string}} [clientInfo] */
+  initialize(clientInfo = { name: 'revstore-node' }) { return this.call('initialize', { clientInfo, protocolVersion: '1' }); }
+  /** Answers `{}` at once. */
+  ping(options) { return this.call('ping', undefined, options); }
+  /** Later requests fail with `ShuttingDownError`. */
+  shutdown() { return this.call('shutdown'); }
+  /** The process exits at once. */
+  exit() { return this.connection.notify('exit'); }
+
+  // Sessions
+  /** @param {{session?: string, metadata?: object}} [params] */
+  sessionCreate(params = {}) { return this.call('session/create', params); }
+  /** @param {{session: string}} params */
+  sessionGet(params, options) { return this.call('session/get', params, options); }
+  /** @param {{limit?: number, after?: string}} [params] */
+  sessionList(params = {}, options) { return this.call('session/list', params, options); }
+  /** @param {{session: string}} params */
+  sessionDelete(params) { return this.call('session/delete', params); }
+  /** @param {{session: string, branch: string}} params */
+  sessionCheckout(params) { return this.call('session/checkout', params); }
+  /** @param {{session: string, keepLast?: number, keepSince?: string, dryRun?: boolean}} params */
+  sessionCompact(params) { return this.call('session/compact', params); }
+
+  /**
+   * A handle on a session; with `create`, it is created unless it exists.
+   * @param {string} [name] @param {{create?: boolean, metadata?: object, branch?: string}} [options]
+   * @returns {Promise<Session>}
+   */
+  async session(name, options = {}) {
+    if (options.create) {
+      try {
+        const info = await this.sessionCreate({ session: name, metadata: options.metadata });
+        return new Session(this, info.session, options.branch);
+      } catch (error) {
+        if (!(error instanceof AlreadyExistsError)) throw error;
+      }
+    }
+    await this.sessionGet({ session: name });
+    return new Session(this, name, options.branch);
+  }
+
+  // Writes
+  /** The one write primitive: all ops become one version. @param {object} params */
+  commit(params) { return this.call('commit', params); }
+  /** @param {object} params */
+  entityPut(params) { return this.call('entity/put', params); }
+  /** @param {object} params */
+  entityPatch(params) { return this.call('entity/patch', params); }
+  /** @param {object} params */
+  entityDelete(params) { return this.call('entity/delete', params); }
+  /** @param {object} params */
+  entityRestore(params) { return this.call('entity/restore', params); }
+  /** @param {object} params */
+  entityFork(params) { return this.call('entity/fork', params); }
+
+  // Reads
+  /** @param {object} params @param {{signal?: AbortSignal}} [options] */
+  entityGet(params, options) { return this.call('entity/get', params, options); }
+  /** @param {object} params @param {{signal?: AbortSignal}} [options] */
+  entityQuery(params, options) { return this.call('entity/query', params, options); }
+  /** @param {object} params @param {{signal?: AbortSignal}} [options] */
+  entityHistory(params, options) { return this.call('entity/history', params, options); }
+  /** @param {object} params @param {{signal?: AbortSignal}} [options] */
+  entityLineage(params, options) { return this.call('entity/lineage', params, options); }
+  /** @param {{session: string, versionId: string}} params */
+  entityVersion(params, options) { return this.call('entity/version', params, options); }
+
+  // Versions
+  /** @param {object} params */
+  versionList(params, options) { return this.call('version/list', params, options); }
+  /** @param {object} params */
+  versionGet(params, options) { return this.call('version/get', params, options); }
+  /** @param {object} params */
+  versionDiff(params, options) { return this.call('version/diff', params, options); }
+  /** @param {object} params */
+  versionRollback(params) { return this.call('version/rollback', params); }
+  /** @param {object} params */
+  versionRevert(params) { return this.call('version/revert', params); }
+  /** @param {object} params */
+  versionSubmit(params) { return this.call('version/submit', params); }
+  /** @param {object} params */
+  versionReview(params) { return this.call('version/review', params); }
+
+  // Branches
+  /** @param {object} params */
+  branchCreate(params) { return this.call('branch/create', params); }
+  /** @param {{session: string, name: string}} params */
+  branchGet(params, options) { return this.call('branch/get', params, options); }
+  /** @param {{session: string}} params */
+  branchList(params, options) { return this.call('branch/list', params, options); }
+  /** @param {{session: string, name: string}} params */
+  branchDelete(params) { return this.call('branch/delete', params); }
+  /** @param {object} params */
+  branchMerge(params) { return this.call('branch/merge', params); }
+
+  // Turns
+  /** @param {object} params */
+  turnBegin(params) { return this.call('turn/begin', params); }
+  /** @param {{turn: string}} params */
+  turnGet(params, options) { return this.call('turn/get', params, options); }
+  /** @param {{session: string, status?: string}} params */
+  turnList(params, options) { return this.call('turn/list', params, options); }
+  /** @param {object} params */
+  turnCommit(params) { return this.call('turn/commit', params); }
+  /** @param {{turn: string}} params */
+  turnAbort(params) { return this.call('turn/abort', params); }
+
+  // Tags
+  /** @param {object} params */
+  tagSet(params) { return this.call('tag/set', params); }
+  /** @param {{session: string}} params */
+  tagList(params, options) { return this.call('tag/list', params, options); }
+  /** @param {{session: string, name: string}} params */
+  tagDelete(params) { return this.call('tag/delete', params); }
+
+  // Types
+  /** @param {object} params */
+  typeDefine(params) { return this.call('type/define', params); }
+  /** @param {{name: string}} params */
+  typeGet(params, options) { return this.call('type/get', params, options); }
+  typeList(options) { return this.call('type/list', undefined, options); }
+
+  // Store
+  storeStats(options) { return this.call('store/stats', undefined, options); }
+  storeVacuum() { return this.call('store/vacuum'); }
+
+  // Events
+  /** @param {{session?: string, since?: number, limit?: number}} [params] */
+  feedRead(params = {}, options) { return this.call('feed/read', params, options); }
+
+  /**
+   * Change events as an async iterator: `for await (const event of db.subscribe({ session, since }))`.
+   * Events are queued as they arrive, so none is lost between reads; `break` unsubscribes.
+   * @param {{session?: string, branch?: string, types?: string[], ids?: string[], kinds?: string[], since?: number}} [filter]
+   * @returns {Subscription}
+   */
+  subscribe(filter = {}) { return new Subscription(this, filter); }
+}
+
+/** A live subscription: iterate it for events; `cursor` is the last one seen. */
+export class Subscription {
+  #db;
+  #filter;
+  #queue = [];
+  #waiting = null;
+  #started = null;
+  #closed = false;
+
+  /** @param {Revstore} db @param {object} filter */
+  constructor(db, filter) {
+    this.#db = db;
+    this.#filter = filter;
+    /** @type {string|null} */
+    this.id = null;
+    /** @type {number|null} */
+    this.cursor = filter.since ?? null;
+  }
+
+  /** Subscribes (iteration does this by itself). @returns {Promise<Subscription>} */
+  start() {
+    this.#started ??= this.#db.call('subscribe', this.#filter, {
+      // Runs as the response is read, before any event that follows it.
+      onResult: (result) => {
+        this.id = result.subscription;
+        this.#db.connection.addSubscriber(result.subscription, (event) => this.#push(event));
+      },
+    }).then((result) => {
+      this.cursor ??= result.cursor;
+      return this;
+    });
+    return this.#started;
+  }
+
+  #push(event) {
+    if (this.#waiting) {
+      const resolve = this.#waiting;
+      this.#waiting = null;
+      resolve(event);
+    } else {
+      this.#queue.push(event);
+    }
+  }
+
+  async *[Symbol.asyncIterator]() {
+    await this.start();
+    try {
+      while (!this.#closed) {
+        const event = this.#queue.length ? this.#queue.shift() : await new Promise((resolve) => { this.#waiting = resolve; });
+        if (event === null) return; // the server ended
+        this.cursor = event.cursor;
+        yield event;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Unsubscribes; queued events are dropped. */
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#waiting?.(null);
+    if (!this.id) return;
+    this.#db.connection.removeSubscriber(this.id);
+    await this.#db.call('unsubscribe', { subscription: this.id }).catch(() => {});
+  }
+}
+
+/** A handle on one session (and optionally one branch): the everyday surface. */
+export class Session {
+  /** @param {Revstore} db @param {string} name @param {string} [branch] */
+  constructor(db, name, branch) {
+    this.db = db;
+    this.name = name;
+    this.branch = branch;
+  }
+
+  /** The same session on another branch. @param {string} branch */
+  onBranch(branch) { return new Session(this.db, this.name, branch); }
+
+  #params(extra) { return { session: this.name, branch: this.branch, ...extra }; }
+
+  /** Creates or replaces an entity; resolves with it as written. */
+  async put(type, data, options = {}) { return (await this.db.entityPut(this.#params({ type, data, ...options }))).entity; }
+  async patch(type, id, patch, options = {}) { return (await this.db.entityPatch(this.#params({ type, id, patch, ...options }))).entity; }
+  /** Deletes an entity (its history stays); resolves with the tombstone. */
+  async delete(type, id, options = {}) { return (await this.db.entityDelete(this.#params({ type, id, ...options }))).entity; }
+  async restore(type, id, options = {}) { return (await this.db.entityRestore(this.#params({ type, id, ...options }))).entity; }
+  async fork(type, id, options = {}) { return (await this.db.entityFork(this.#params({ type, id, ...options }))).entity; }
+  commit(ops, options = {}) { return this.db.commit(this.#params({ ops, ...options })); }
+  /** The entity at the head, or at `options.at`; null when absent. */
+  async get(type, id, options = {}) { return (await this.db.entityGet(this.#params({ type, id, ...options }), options)).entity; }
+  async query(options = {}) { return (await this.db.entityQuery(this.#params(options), options)).entities; }
+  async history(type, id, options = {}) { return (await this.db.entityHistory(this.#params({ type, id, ...options }))).versions; }
+  /** What changed between two versions of this branch. */
+  async diff(fromAt, toAt, options = {}) {
+    const result = await this.db.versionDiff({ session: this.name, from: { branch: this.branch, at: fromAt }, to: { branch: this.branch, at: toAt }, ...options });
+    return result.changes;
+  }
+  async versions(options = {}) { return (await this.db.versionList(this.#params(options))).versions; }
+  rollback(to, options = {}) { return this.db.versionRollback(this.#params({ to, ...options })); }
+  revert(version, options = {}) { return this.db.versionRevert(this.#params({ version, ...options })); }
+  /** Forks a branch from this one and resolves with a handle on it. */
+  async createBranch(name, options = {}) {
+    await this.db.branchCreate({ session: this.name, name, from: { branch: this.branch, at: options.fromAt } });
+    return this.onBranch(name);
+  }
+  merge(source, options = {}) { return this.db.branchMerge({ session: this.name, source, target: this.branch, ...options }); }
+  subscribe(filter = {}) { return this.db.subscribe({ session: this.name, branch: this.branch, ...filter }); }
+
+  /**
+   * Runs `work` in a turn: its writes are staged and its reads see them; the turn commits as one
+   * version when `work` resolves and aborts when it throws (the error is rethrown).
+   * @template T
+   * @param {(turn: TurnScope) => Promise<T>} work @param {{message?: string, metadata?: object, actor?: string}} [options]
+   * @returns {Promise<{value: T, commit: object}>}
+   */
+  async turn(work, options = {}) {
+    const begun = await this.db.turnBegin(this.#params(options));
+    const turn = new TurnScope(this, begun.turn);
+    let value;
+    try {
+      value = await work(turn);
+    } catch (error) {
+      await this.db.turnAbort({ turn: begun.turn }).catch(() => {});
+      throw error;
+    }
+    return { value, commit: await this.db.turnCommit({ turn: begun.turn }) };
+  }
+}
+
+/** An open turn inside `Session.turn`: writes stage into it, reads see them. */
+export class TurnScope {
+  /** @param {Session} session @param {string} id */
+  constructor(session, id) {
+    this.session = session;
+    this.id = id;
+  }
+
+  #params(extra) { return { session: this.session.name, turn: this.id, ...extra }; }
+
+  async put(type, data, options = {}) { return (await this.session.db.entityPut(this.#params({ type, data, ...options }))).entity; }
+  async patch(type, id, patch, options = {}) { return (await this.session.db.entityPatch(this.#params({ type, id, patch, ...options }))).entity; }
+  async delete(type, id, options = {}) { return (await this.session.db.entityDelete(this.#params({ type, id, ...options }))).entity; }
+  commit(ops) { return this.session.db.commit(this.#params({ ops })); }
+  async get(type, id, options = {}) { return (await this.session.db.entityGet(this.#params({ type, id, ...options }))).entity; }
+  async query(options = {}) { return (await this.session.db.entityQuery(this.#params(options))).entities; }
+  info() { return this.session.db.turnGet({ turn: this.id }); }
+}

@@ -1,0 +1,30 @@
+// A typed program against the client's declarations: tsc must accept it (and reject misuse).
+import { Revstore, NotFoundError, type Entity, type Event } from '../../index.js';
+
+async function tour(): Promise<void> {
+  const db = await Revstore.spawn({ memory: true });
+  const s = await db.session('chat-1', { create: true });
+  const user: Entity = await s.put('User', { name: 'John', age: 30 }, { id: 'u1' });
+  const version: number = user.updatedAtVersion;
+  const old: Entity | null = await s.get('User', 'u1', { at: 2 });
+  const { commit } = await s.turn(async (t) => {
+    await t.put('Message', { text: 'hi' });
+    return 1;
+  }, { message: 'turn 1' });
+  const created: boolean = commit.created;
+  const page = await db.entityQuery({ session: 'chat-1', type: 'User', where: { age: { gt: 25 } }, orderBy: ['-age'], limit: 10 });
+  const ids: string[] = page.entities.map((e) => e.id);
+  for await (const event of db.subscribe({ session: 'chat-1', since: 0 })) {
+    const e: Event = event;
+    if (e.kind === 'committed') break;
+  }
+  try {
+    await db.sessionGet({ session: 'nope' });
+  } catch (error) {
+    if (error instanceof NotFoundError) console.log(error.kind, error.code, version, old, created, ids);
+  }
+  // @ts-expect-error: decision must be approved or rejected
+  await db.versionReview({ session: 'chat-1', version: 2, decision: 'maybe' });
+  await db.close();
+}
+void tour;
