@@ -282,18 +282,9 @@ struct CommitBuilder {
         let candidates = try String.fetchAll(db, sql: """
             SELECT e.entity_id FROM entity e JOIN entity_version v ON v.id = \(visible.sql)
             WHERE e.session_id = ? AND e.type = ? AND v.deleted = 0 AND \(Store.fieldExpression(field, table: "v")) = ? AND e.entity_id <> ?
-            """, arguments: visible.arguments + [session.id, type, Self.databaseValue(value), id])
+            """, arguments: visible.arguments + [session.id, type, value.databaseValue, id])
         // Entities this commit changes are judged by their new data, above.
         return candidates.contains { working[Reference(type: type, id: $0)] == nil }
-    }
-
-    private static func databaseValue(_ value: JSONValue) -> (any DatabaseValueConvertible)? {
-        switch value {
-        case .string(let s): s
-        case .bool(let b): b ? 1 : 0
-        case .number(let n): Int64(n.literal) ?? n.doubleValue
-        default: value.canonicalText
-        }
     }
 
     /// Entities that refer, through a `propagate` ref field, to an entity this commit changes get

@@ -197,7 +197,7 @@ struct QueryCompiler {
             return "(\(Self.typeIs(type, "text")) AND \(text) = ?)"
         case .number(let n):
             let number = valueOf(operand)
-            arguments += [Self.databaseValue(n)]
+            arguments += [JSONValue.number(n).databaseValue]
             return "(\(Self.typeIs(type, "integer", "real")) AND \(number) = ?)"
         case .array, .object:
             let json = valueOf(operand)
@@ -214,7 +214,7 @@ struct QueryCompiler {
             return "(\(Self.typeIs(type, "text")) AND \(text) \(sqlOp) ?)"
         case .number(let n):
             let type = typeOf(operand), number = valueOf(operand)
-            arguments += [Self.databaseValue(n)]
+            arguments += [JSONValue.number(n).databaseValue]
             return "(\(Self.typeIs(type, "integer", "real")) AND \(number) \(sqlOp) ?)"
         case .bool(let b):
             let type = typeOf(operand), flag = valueOf(operand)
@@ -240,11 +240,6 @@ struct QueryCompiler {
         }
         if alternatives.isEmpty { throw .invalidArgument("contains on a $ field takes a string", path: path) }
         return "(" + alternatives.joined(separator: " OR ") + ")"
-    }
-
-    private static func databaseValue(_ number: JSONNumber) -> any DatabaseValueConvertible {
-        if let i = Int64(number.literal) { return i }
-        return number.doubleValue
     }
 
     // MARK: - orderBy

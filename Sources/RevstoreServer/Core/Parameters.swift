@@ -76,6 +76,13 @@ extension MethodRegistry {
     }
 }
 
+/// A page size: 1 to 10,000, 100 when not given.
+func pageLimit(_ limit: Int?, default fallback: Int = 100) throws -> Int {
+    let limit = limit ?? fallback
+    guard (1...10_000).contains(limit) else { throw RPCError.invalidParams("limit must be 1-10000", path: "limit") }
+    return limit
+}
+
 extension RPCError {
     /// Prefixes a parameter error's path, for errors raised inside a nested parameter.
     func nested(under prefix: String) -> RPCError {

@@ -12,8 +12,7 @@ struct FeedReadRequest: ServerMethod {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            let limit = request.limit ?? 100
-            guard (1...10_000).contains(limit) else { throw RPCError.invalidParams("limit must be 1-10000", path: "limit") }
+            let limit = try pageLimit(request.limit)
             let page = try await context.store.feed(session: request.session, since: request.since, limit: limit)
             return ["events": .array(page.events.map(\.json)), "cursor": .number(JSONNumber(page.cursor))]
         }

@@ -11,8 +11,7 @@ struct SessionListRequest: ServerMethod {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            let limit = request.limit ?? 100
-            guard (1...10_000).contains(limit) else { throw RPCError.invalidParams("limit must be 1-10000", path: "limit") }
+            let limit = try pageLimit(request.limit)
             let page = try await context.store.sessions(limit: limit, after: request.after)
             return ["sessions": .array(page.sessions.map(\.json)), "next": page.next.map(JSONValue.string) ?? .null]
         }

@@ -13,8 +13,7 @@ struct VersionListRequest: ServerMethod {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            let limit = request.limit ?? 100
-            guard (1...10_000).contains(limit) else { throw RPCError.invalidParams("limit must be 1-10000", path: "limit") }
+            let limit = try pageLimit(request.limit)
             let versions = try await context.store.versions(session: request.session, branch: request.branch, limit: limit, before: request.before)
             return ["versions": .array(versions.map(\.json))]
         }
