@@ -85,7 +85,7 @@ public struct MethodRegistry: Sendable {
 
     /// Picks how a result type becomes JSON, once per method rather than once per call:
     /// `JSONValue` and `EmptyObject` skip the generic `Encoder` machinery entirely.
-    static func encoder<R: Encodable>(for type: R.Type) -> @Sendable (R) throws -> JSONValue {
+    static func encoder<R: Encodable & Sendable>(for type: R.Type) -> @Sendable (R) throws -> JSONValue {
         if type == JSONValue.self { return { unsafeBitCast($0, to: JSONValue.self) } }
         if type == EmptyObject.self { return { _ in .object([:]) } }
         return { try JSONValueEncoder().encode($0) }

@@ -17,7 +17,7 @@ struct EntityGetRequest: ServerMethod, PositionedRequest {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            let found = try await context.store.entity(at: try request.position, type: request.type, id: request.id,
+            let found = try await context.store.entity(at: request.position, type: request.type, id: request.id,
                                                         includeDeleted: request.includeDeleted ?? false, expand: request.expand ?? [])
             return ["version": .integer(found.version), "entity": found.entity?.json ?? .null]
         }

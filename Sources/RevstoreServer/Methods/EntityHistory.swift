@@ -18,7 +18,7 @@ struct EntityHistoryRequest: ServerMethod, PositionedRequest {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
             let limit = try pageLimit(request.limit)
-            let versions = try await context.store.history(at: try request.position, type: request.type, id: request.id,
+            let versions = try await context.store.history(at: request.position, type: request.type, id: request.id,
                                                            limit: limit, before: request.before)
             return ["versions": .array(versions.map(\.json))]
         }

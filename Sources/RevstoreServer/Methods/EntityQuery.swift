@@ -26,7 +26,7 @@ struct EntityQueryRequest: ServerMethod, PositionedRequest {
                                     limit: request.limit ?? EntityQuery.defaultLimit, offset: request.offset ?? 0,
                                     includeDeleted: request.includeDeleted ?? false, count: request.count ?? false,
                                     expand: request.expand ?? [])
-            let found = try await context.store.query(at: try request.position, query)
+            let found = try await context.store.query(at: request.position, query)
             var result: [String: JSONValue] = ["version": .integer(found.version), "entities": .array(found.entities.map(\.json))]
             if let total = found.total { result["total"] = .integer(total) }
             return .object(result)
