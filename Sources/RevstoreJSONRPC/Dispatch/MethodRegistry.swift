@@ -5,19 +5,17 @@ import RevstoreJSON
 /// Typed registrations decode params once into the method's type; a `DecodingError` becomes
 /// `-32602` with the coding path in `data.path`.
 public struct MethodRegistry: Sendable {
-    /// A type-erased handler.
+    /// A type-erased handler, by how the connection runs it:
+    /// - `immediate`: on the reader thread as soon as the message is read; for cheap,
+    ///   non-blocking work.
+    /// - `concurrent`: a read. Runs concurrently with other reads, after every ordered request
+    ///   received before it has completed, so it observes them. Can be cancelled.
+    /// - `ordered`: a write. Entered on the reader thread in arrival order, where it must only
+    ///   enqueue its work; it returns that work's deferred result.
     enum Handler: Sendable {
         case immediate(@Sendable (JSONValue?, RequestContext) throws -> JSONValue)
         case concurrent(@Sendable (JSONValue?, RequestContext) async throws -> JSONValue)
         case ordered(@Sendable (JSONValue?, RequestContext) throws -> Deferred<JSONValue>)
-
-        var scheduling: Scheduling {
-            switch self {
-            case .immediate: .immediate
-            case .concurrent: .concurrent
-            case .ordered: .ordered
-            }
-        }
     }
 
     private(set) var handlers: [String: Handler] = [:]
@@ -26,8 +24,6 @@ public struct MethodRegistry: Sendable {
 
     /// Every registered method name, sorted.
     public var methodNames: [String] { handlers.keys.sorted() }
-
-    public func scheduling(of method: String) -> Scheduling? { handlers[method]?.scheduling }
 
     func handler(for method: String) -> Handler? { handlers[method] }
 

@@ -28,9 +28,6 @@ public struct LineFramer {
         self.maximumLineBytes = maximumLineBytes
     }
 
-    /// True while part of a line has been received but not its newline.
-    public var hasPartialLine: Bool { !pending.isEmpty || discarding }
-
     public mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, _ emit: (Frame) -> Void) {
         var start = 0
         let count = chunk.count

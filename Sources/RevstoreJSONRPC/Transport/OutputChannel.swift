@@ -49,8 +49,6 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
     /// Bytes accepted but not yet written.
     public var queuedBytes: Int { condition.withLock { queue.count - queueStart } }
 
-    public var isBroken: Bool { condition.withLock { broken } }
-
     public func send(_ message: [UInt8]) {
         condition.lock()
         guard !broken else { condition.unlock(); return }
