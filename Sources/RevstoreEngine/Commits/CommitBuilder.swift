@@ -293,7 +293,9 @@ struct CommitBuilder {
         var rows: [(Working, String, Change.Kind)] = []
         var done = Set(changed)
         var pending = changed
-        let definitions = try db.typeDefinitions().filter { definition in definition.fields.values.contains { $0.propagate } }
+        // Stored definitions are canonical JSON, so only those with a propagating field match.
+        let definitions = try db.fetchAll(Row.self, #"SELECT * FROM type_def WHERE definition LIKE '%"propagate":true%'"#, [])
+            .map(TypeDefinition.init(row:))
         guard !definitions.isEmpty else { return [] }
         while !pending.isEmpty {
             let byType = Dictionary(grouping: pending, by: \.type).mapValues { $0.map(\.id) }
