@@ -73,8 +73,6 @@ export class Connection {
   #pending = new Map();
   /** @type {Map<string, Function>} */
   #subscribers = new Map();
-  /** @type {Map<string, object[]>} */
-  #early = new Map();
   #stderrTail = [];
   #exitError = null;
   #exited;
@@ -174,8 +172,6 @@ export class Connection {
   /** @param {string} subscription @param {(event: object|null) => void} handler */
   addSubscriber(subscription, handler) {
     this.#subscribers.set(subscription, handler);
-    for (const event of this.#early.get(subscription) ?? []) handler(event);
-    this.#early.delete(subscription);
   }
 
   /** @param {string} subscription */
@@ -190,10 +186,9 @@ export class Connection {
     }
     if (!('id' in message)) {
       if (message.method === 'subscription/event') {
-        const { subscription, event } = message.params;
-        const handler = this.#subscribers.get(subscription);
-        if (handler) handler(event);
-        else this.#early.set(subscription, [...(this.#early.get(subscription) ?? []), event]);
+        // A subscription is registered as its response is read, before any of its events;
+        // an unknown one was unsubscribed, and its late events are dropped.
+        this.#subscribers.get(message.params.subscription)?.(message.params.event);
       }
       return;
     }

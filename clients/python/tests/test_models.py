@@ -39,8 +39,10 @@ async def test_define_save_query_get_history(db, session):
     assert [v.age for v in await john.history()] == [32, 31]
     again = await User.get(session, john.id)
     assert again.age == 32 and again.entity.version == 2
-    with pytest.raises(revstore.ValidationError):
-        await User(name="X", age=1, email="a@b").save(session=session) and await User(name="Y", age=2, email="a@b").save(session=session)
+    await User(name="X", age=1, email="a@b").save(session=session)
+    with pytest.raises(revstore.ValidationError) as duplicate:
+        await User(name="Y", age=2, email="a@b").save(session=session)
+    assert duplicate.value.paths == ["$.email"]
 
 
 async def test_references_and_branches(db, session):

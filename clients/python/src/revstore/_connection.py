@@ -49,7 +49,6 @@ class Connection:
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._on_result: dict[int, Callable[[Any], None]] = {}
         self._subscribers: dict[str, Callable[[dict[str, Any]], None]] = {}
-        self._early_events: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
         self._write_lock = asyncio.Lock()
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=50)
         self._exit_error: Optional[ServerExitedError] = None
@@ -127,8 +126,6 @@ class Connection:
 
     def add_subscriber(self, subscription: str, handler: Callable[[dict[str, Any]], None]) -> None:
         self._subscribers[subscription] = handler
-        for event in self._early_events.pop(subscription, []):
-            handler(event)
 
     def remove_subscriber(self, subscription: str) -> None:
         self._subscribers.pop(subscription, None)
@@ -162,12 +159,11 @@ class Connection:
         if "id" not in message:
             if message.get("method") == "subscription/event":
                 params = message.get("params", {})
-                subscription = params.get("subscription")
-                handler = self._subscribers.get(subscription)
+                # A subscription is registered as its response is read, before any of its
+                # events; an unknown one was unsubscribed, and its late events are dropped.
+                handler = self._subscribers.get(params.get("subscription"))
                 if handler is not None:
                     handler(params["event"])
-                else:
-                    self._early_events[subscription].append(params["event"])
             return
         future = self._pending.get(message.get("id"))
         if future is None or future.done():
