@@ -1,39 +1,60 @@
 # Revstore: `make test` builds everything and runs every test suite.
 SWIFT ?= swift
 PYTHON ?= python3
+PREFIX ?= /usr/local
 
-.PHONY: build release test test-protocol test-swift test-examples test-python test-node bench clean
+.PHONY: build release install dist test test-protocol test-swift test-examples test-python test-node bench clean
 PY_VENV ?= clients/python/.venv
-BIN_PATH = $$($(SWIFT) build --show-bin-path)
+# The release binary every suite but the Swift one runs; built once per `make test`.
+RELEASE_BIN = .build/release/revstore
+# Holds only SQLite's static library, so the linker takes it over the shared one.
+STATIC_LIBS = .build/static-libs
 
 build:
 	$(SWIFT) build
 
+# A self-contained binary: the Swift runtime and SQLite linked in, only the C library shared.
 release:
-	$(SWIFT) build -c release
+	@mkdir -p $(STATIC_LIBS)
+	@lib="$$(cc -print-file-name=libsqlite3.a)"; if [ -f "$$lib" ]; then ln -sf "$$lib" $(STATIC_LIBS)/libsqlite3.a; \
+	  else echo "libsqlite3.a not found: SQLite stays a shared library" >&2; fi
+	$(SWIFT) build -c release --product revstore --static-swift-stdlib -Xlinker -L$(CURDIR)/$(STATIC_LIBS)
 
-test: build test-protocol test-swift test-examples test-python test-node
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -s -m 755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/revstore
+
+# dist/: a platform wheel of the Python client and an npm tarball of the Node client, each
+# carrying the release binary.
+dist: release
+	@mkdir -p dist
+	REVSTORE_BUNDLE=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pip wheel -q --disable-pip-version-check --no-deps -w dist ./clients/python
+	$(PYTHON) scripts/pack_node.py --binary $(RELEASE_BIN) --out dist
+
+test: build release test-protocol test-swift test-examples test-python test-node
 
 test-swift: build
 	$(SWIFT) test
 
-# The OpenRPC document must be what scripts/build_openrpc.py makes.
+# The OpenRPC document must be what scripts/build_openrpc.py makes; nothing may point outside
+# the repository.
 test-protocol:
 	$(PYTHON) scripts/build_openrpc.py --check
+	$(PYTHON) scripts/check_self_contained.py
 
-# Runs the README's Python example against the debug build.
-test-examples: build
-	REVSTORE_BIN=$(BIN_PATH)/revstore $(PYTHON) scripts/run_readme_examples.py README.md
+# The README's quick starts, run as a new user would: from the packages `make dist` writes.
+test-examples: dist
+	$(PYTHON) scripts/run_readme_examples.py README.md
 
-# The Python client, in a virtual environment of its own, against the debug build.
-test-python: build
+# The Python client, in a virtual environment of its own, against the release build.
+test-python: release
 	$(PYTHON) -m venv $(PY_VENV)
 	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[test]'
-	REVSTORE_BIN=$(BIN_PATH)/revstore $(PY_VENV)/bin/python -m pytest -q clients/python
+	REVSTORE_BIN=$(CURDIR)/$(RELEASE_BIN) $(PY_VENV)/bin/python -m pytest -q clients/python
 
 # The Node client (standard library only), with its types checked by tsc.
-test-node: build
-	cd clients/node && REVSTORE_BIN=$(BIN_PATH)/revstore node --test test/
+test-node: release
+	cd clients/node && REVSTORE_BIN=$(CURDIR)/$(RELEASE_BIN) node --test test/
 
 bench: release
 	$(PYTHON) bench/transport.py
@@ -43,4 +64,4 @@ bench: release
 	$(PYTHON) bench/events.py
 
 clean:
-	rm -rf .build bench/bin bench/results $(PY_VENV)
+	rm -rf .build dist bench/bin bench/results $(PY_VENV)

@@ -1,7 +1,7 @@
 """Builds protocol/openrpc.json, the machine-readable protocol, from the compact description below.
 
 Run `python3 scripts/build_openrpc.py` after changing a method; `--check` fails when the committed
-document differs (make test runs it). Method order here is the order of protocol.md.
+document differs (make test runs it). Method order here is the order of protocol/README.md §6.
 """
 import json
 import sys

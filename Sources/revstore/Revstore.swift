@@ -65,8 +65,12 @@ struct Revstore: ParsableCommand {
         do {
             store = try Store(StoreConfiguration(location: location, durability: durability, busyTimeout: busyTimeout))
         } catch {
-            logger.critical("cannot open the store: \(error)")
+            // One plain line, whatever --log-level says: the host shows it to a person.
+            FileHandle.standardError.write(Data("revstore: \(error.message)\n".utf8))
             throw ExitCode(1)
+        }
+        if store.isReadOnly {
+            logger.notice("the store is read-only: reads work, writes fail with STORAGE_ERROR", metadata: ["store": "\(store.path)"])
         }
 
         var transportOptions = StdioTransport.Options()

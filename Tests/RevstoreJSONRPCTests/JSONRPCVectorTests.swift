@@ -13,7 +13,7 @@ struct JSONRPCVectorTests {
     }
 
     static let vectors: [Vector] = {
-        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/spec/jsonrpc-vectors.jsonl")
+        let url = packageRoot.appendingPathComponent("protocol/vectors/jsonrpc.jsonl")
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             guard let value = try? JSONParser.parse(String(line)), let send = value["send"]?.stringValue else { return nil }

@@ -3,7 +3,7 @@ import RevstoreEngine
 import RevstoreJSON
 import Testing
 
-/// Rules 7 and 8 of the contract, with real processes on a real file.
+/// Rules 7 and 8 of protocol/README.md §10, with real processes on a real file.
 @Suite("durability and concurrency across processes", .serialized)
 struct DurabilityTests {
     static func temporaryStore() -> String {

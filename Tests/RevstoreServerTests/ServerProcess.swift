@@ -33,10 +33,13 @@ final class ServerProcess: @unchecked Sendable {
     /// A host writing to a server that died must get EPIPE, not be killed by SIGPIPE.
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    init(_ arguments: [String] = ["--memory"], readImmediately: Bool = true) throws {
+    /// Starts the binary with `arguments`; with a `launcher` (a command and its arguments, such
+    /// as `setpriv` to run as another user), starts the launcher with the binary after it.
+    init(_ arguments: [String] = ["--memory"], readImmediately: Bool = true, launcher: [String] = []) throws {
         Self.ignoreBrokenPipes
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+        let command = launcher + [Self.binary] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors

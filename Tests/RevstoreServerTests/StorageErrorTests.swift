@@ -34,15 +34,4 @@ struct StorageErrorTests {
         holder.waitUntilExit()
         #expect(try server.call(3, "entity/put", ["session": "s", "type": "T", "id": "a", "data": [:]])["result"]?["version"] == 2)
     }
-
-    @Test("a file that is not a store, or a path that cannot be created, stops start-up with exit 1 and a message on stderr")
-    func unopenable() throws {
-        let garbage = DurabilityTests.temporaryStore()
-        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: garbage))
-        for path in [garbage, "/nonexistent-directory/store.sqlite"] {
-            let server = try ServerProcess(["--db", path])
-            #expect(server.waitForExit(timeout: 5) == 1)
-            #expect(server.stderr.contains("cannot open the store"))
-        }
-    }
 }

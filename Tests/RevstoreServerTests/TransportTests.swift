@@ -3,7 +3,7 @@ import Foundation
 import RevstoreJSONRPC
 import Testing
 
-/// §1 of the protocol, over real pipes to the built binary.
+/// protocol/README.md §1 and §2, over real pipes to the built binary.
 @Suite("stdio transport, end to end", .serialized)
 struct TransportTests {
     let ping = #"{"jsonrpc":"2.0","id":1,"method":"ping"}"#

@@ -1,6 +1,6 @@
 import RevstoreJSON
 
-/// One operation of a commit (protocol.md §4, "Ops in commit").
+/// One operation of a commit (protocol/README.md §6).
 public enum CommitOperation: Sendable, Equatable {
     /// Creates or replaces; a nil id gets a server-made UUID. `ifVersion: 0`: must not exist.
     case put(type: String, id: String?, data: JSONValue, ifVersion: Int?)

@@ -66,9 +66,17 @@ extension EngineError {
         if let error = error as? EngineError {
             self = error
         } else if let error = error as? DatabaseError {
-            let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
             let detail = error.message ?? "\(error.resultCode)"
-            self.init(busy ? .busy : .storage, busy ? "The store stayed locked past the busy timeout." : "The store could not be read or written.", ["detail": .string(detail)])
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                self.init(.busy, "The store stayed locked past the busy timeout.", ["detail": .string(detail)])
+            case .SQLITE_READONLY:
+                self.init(.storage, "The store is read-only: this process may read it but not write it.", ["detail": .string("the store is read-only")])
+            case .SQLITE_FULL:
+                self.init(.storage, "The disk is full.", ["detail": .string(detail)])
+            default:
+                self.init(.storage, "The store could not be read or written.", ["detail": .string(detail)])
+            }
         } else {
             self.init(.storage, "The store could not be read or written.", ["detail": .string(String(describing: error))])
         }

@@ -1,4 +1,4 @@
-/// The protocol's rules for names and ids (protocol.md §2).
+/// The protocol's rules for names and ids (protocol/README.md §4).
 enum Names {
     /// 1–256 characters, no control characters.
     static func checkSession(_ name: String, path: String = "session") throws(EngineError) {

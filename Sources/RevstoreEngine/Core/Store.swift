@@ -12,6 +12,9 @@ public final class Store: Sendable {
     /// The event feed's subscribers.
     public let events: EventHub
 
+    /// Opens (creating if needed) and migrates the store. A file that this process may read but
+    /// not write opens read-only (`isReadOnly`). A store that cannot be opened throws
+    /// `STORAGE_ERROR` naming the path and the cause (protocol/README.md §12).
     public init(_ configuration: StoreConfiguration) throws(EngineError) {
         self.configuration = configuration
         var config = Configuration()
@@ -19,37 +22,42 @@ public final class Store: Sendable {
         config.label = "revstore"
         let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
+            guard !db.configuration.readonly else { return }
             try db.run("PRAGMA synchronous = \(synchronous)")
             try db.run("PRAGMA foreign_keys = ON")
         }
-        do {
-            switch configuration.location {
-            case .memory:
+        switch configuration.location {
+        case .memory:
+            do {
                 database = try DatabaseQueue(configuration: config)
-            case .file(let path):
-                database = try Self.openPool(path: path, configuration: config, patience: configuration.busyTimeout)
+                try StoreSchema.migrate(database)
+            } catch {
+                throw EngineError(error)
             }
-            try StoreSchema.migrate(database)
-        } catch {
-            throw EngineError(error)
+        case .file(let path):
+            database = try StoreFile(path: path).open(configuration: config, patience: configuration.busyTimeout)
         }
         let events = EventHub(database: database, location: configuration.location)
         self.events = events
         writes = WriteQueue(database: database) { db in events.catchUp(db) }
     }
 
-    /// Opens the file, waiting out another process that is creating or converting it at the same
-    /// moment: switching a new file to WAL answers SQLITE_BUSY at once, without the busy handler.
-    private static func openPool(path: String, configuration: Configuration, patience: TimeInterval) throws -> DatabasePool {
-        let deadline = Date(timeIntervalSinceNow: patience)
-        var pause: UInt32 = 2_000
-        while true {
-            do {
-                return try DatabasePool(path: path, configuration: configuration)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
-                usleep(pause)
-                pause = min(pause * 2, 100_000)
-            }
+    /// Whether the store was opened read-only: reads work, writes fail with `STORAGE_ERROR`.
+    public var isReadOnly: Bool { database.configuration.readonly }
+
+    /// Closes every connection, once no request is running. When this process held the store's
+    /// last connection, the write-ahead log is checkpointed into the main file and removed, so
+    /// the file alone holds every commit (protocol/README.md §12).
+    public func close() {
+        events.stop()
+        try? database.close()
+        guard case .file(let path) = configuration.location, !isReadOnly else { return }
+        // GRDB closes its read-only readers last, and a read-only connection never checkpoints,
+        // so one short read-write connection does: on closing, SQLite checkpoints and removes
+        // the WAL if no other connection, in any process, still has the file open.
+        if let last = try? DatabaseQueue(path: path) {
+            _ = try? last.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }
+            try? last.close()
         }
     }
 

@@ -76,6 +76,16 @@ public final class EventHub: @unchecked Sendable {
         lock.withLock { subscriptions.removeValue(forKey: id) != nil }
     }
 
+    /// Stops watching the file and drops every subscription; the store is closing.
+    func stop() {
+        let watcher = lock.withLock {
+            subscriptions.removeAll()
+            defer { self.watcher = nil }
+            return self.watcher
+        }
+        watcher?.stop()
+    }
+
     public var hasSubscriptions: Bool { lock.withLock { !subscriptions.isEmpty } }
 
     /// Runs `catchUp` soon on the hub's own queue, reading through the store's readers.

@@ -18,7 +18,8 @@ final class FileWatcher: @unchecked Sendable {
         thread.start()
     }
 
-    deinit {
+    /// Ends the watching thread within a second.
+    func stop() {
         lock.withLock { stopped = true }
     }
 

@@ -1,6 +1,6 @@
 import RevstoreJSON
 
-/// The protocol's JSON shapes (protocol.md §3). Absent optionals are written as `null`.
+/// The protocol's JSON shapes (protocol/README.md §5). Absent optionals are written as `null`.
 extension Session {
     public var json: JSONValue {
         ["session": .string(name), "createdAt": .string(createdAt), "metadata": metadata,

@@ -4,7 +4,7 @@ import RevstoreJSON
 /// What `entity/query` asks for.
 public struct EntityQuery: Sendable {
     public var type: String?
-    /// The `where` document (protocol.md §4, "Query language").
+    /// The `where` document (protocol/README.md §7).
     public var filter: JSONValue?
     /// Fields, `-` prefix for descending; ties are broken by `$id`.
     public var orderBy: [String]

@@ -1,6 +1,6 @@
 import RevstoreJSON
 
-/// A declared field (protocol.md §4, "Types").
+/// A declared field (protocol/README.md §6, Types).
 public struct FieldDefinition: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case string, integer, number, boolean, object, array, datetime, ref, any

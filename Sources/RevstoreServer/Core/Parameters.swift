@@ -30,7 +30,7 @@ extension PositionedRequest {
     }
 }
 
-/// One op of `commit` (protocol.md §4).
+/// One op of `commit` (protocol/README.md §6).
 struct OperationParams: Decodable, Sendable {
     var op: String
     var type: String

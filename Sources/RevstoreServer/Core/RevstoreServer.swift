@@ -92,7 +92,9 @@ public enum RevstoreServer {
         let output = transport.output
         context.store.events.setBackpressure { output.queuedBytes < RevstoreServer.eventBacklogBytes }
         context.logger.info("serving on stdio", metadata: ["store": "\(context.store.path)"])
-        switch transport.run(connection) {
+        let stopped = transport.run(connection)
+        context.store.close()
+        switch stopped {
         case .exitRequested(let code): return code
         case .endOfInput, .terminated, .outputClosed: return 0
         }

@@ -2,7 +2,7 @@ import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
-/// Revstore's application error codes (protocol.md §5).
+/// Revstore's application error codes (protocol/README.md §9).
 extension RPCError {
     public static let shuttingDown = RPCError(code: -32010, reason: "SHUTTING_DOWN", message: "The server is shutting down.")
 }

@@ -5,11 +5,16 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { BinaryNotFoundError, ServerExitedError, errorFromResponse } from './errors.js';
 
+/** Where the package that `make dist` writes carries the server. */
+export const BUNDLED_BINARY = fileURLToPath(new URL('../bin/revstore', import.meta.url));
+
 /**
- * The revstore executable: `binary` if given, else `REVSTORE_BIN`, else `revstore` on `PATH`.
+ * The revstore executable: `binary` if given, else `REVSTORE_BIN`, else the server bundled in
+ * this package, else `revstore` on `PATH`.
  * @param {string} [binary]
  * @returns {string}
  */
@@ -18,6 +23,7 @@ export function findBinary(binary) {
   const candidates = [
     ['the binary option', binary ? [binary] : []],
     ['REVSTORE_BIN', process.env.REVSTORE_BIN ? [process.env.REVSTORE_BIN] : []],
+    ['the bundled server', [BUNDLED_BINARY]],
     ['PATH', onPath],
   ];
   for (const [, paths] of candidates) {
@@ -34,7 +40,10 @@ export function findBinary(binary) {
   }
   throw new BinaryNotFoundError(
     'cannot find the revstore executable; looked at the binary option' +
-      ` (${binary ?? 'not given'}), then REVSTORE_BIN (${process.env.REVSTORE_BIN ?? 'not set'}), then PATH`);
+      ` (${binary ?? 'not given'}), then REVSTORE_BIN (${process.env.REVSTORE_BIN ?? 'not set'}),` +
+      ` then the bundled server (${BUNDLED_BINARY}), then PATH. To get one: install the package that` +
+      ' `make dist` writes (it carries the server), or run `make install` in the repository, or pass' +
+      ' `binary` or set REVSTORE_BIN to a built revstore.');
 }
 
 /**

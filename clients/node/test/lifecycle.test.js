@@ -28,7 +28,9 @@ test('a missing binary names the option, REVSTORE_BIN and PATH', async () => {
       assert.ok(error instanceof BinaryNotFoundError);
       assert.match(error.message, /binary option/);
       assert.match(error.message, /REVSTORE_BIN/);
+      assert.match(error.message, /bundled server/);
       assert.match(error.message, /PATH/);
+      assert.match(error.message, /make dist/);
       return true;
     });
   } finally {

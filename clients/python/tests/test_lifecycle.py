@@ -36,13 +36,16 @@ async def test_spawn_initialize_ping_close_leaves_no_process(binary, tmp_path):
     assert not alive(pid)
 
 
-async def test_missing_binary_names_all_three_places(monkeypatch, tmp_path):
+async def test_missing_binary_names_every_place_and_how_to_get_one(monkeypatch, tmp_path):
+    # An editable install bundles no server, so every place comes up empty.
     monkeypatch.setenv("REVSTORE_BIN", str(tmp_path / "nope"))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(revstore.BinaryNotFoundError) as error:
         await revstore.Revstore.spawn(memory=True, binary=tmp_path / "missing")
     text = str(error.value)
-    assert "binary argument" in text and "$REVSTORE_BIN" in text and "PATH" in text
+    for place in ("binary argument", "$REVSTORE_BIN", "bundled server", "PATH"):
+        assert place in text
+    assert "make dist" in text and "pip install ./clients/python" in text
 
 
 async def test_binary_from_environment(binary, monkeypatch):

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .errors import BinaryNotFoundError, ServerExitedError, error_from_response
@@ -17,21 +18,30 @@ log = logging.getLogger("revstore")
 DEFAULT_MAX_MESSAGE_BYTES = 64 << 20
 
 
+#: Where a wheel built by ``make dist`` (or ``pip install`` from the repository) puts the server.
+BUNDLED_BINARY = Path(__file__).resolve().parent / "_bin" / "revstore"
+
+
 def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
-    """The revstore executable: ``binary`` if given, else ``$REVSTORE_BIN``, else ``revstore`` on ``PATH``."""
+    """The revstore executable: ``binary`` if given, else ``$REVSTORE_BIN``, else the server
+    bundled in this package, else ``revstore`` on ``PATH``."""
     candidates: list[tuple[str, str | None]] = []
     if binary is not None:
         candidates.append(("the binary argument", os.fspath(binary)))
     env = os.environ.get("REVSTORE_BIN")
     if env:
         candidates.append(("$REVSTORE_BIN", env))
+    candidates.append(("the bundled server", str(BUNDLED_BINARY)))
     candidates.append(("PATH", shutil.which("revstore")))
     for _, path in candidates:
         if path and os.path.isfile(path) and os.access(path, os.X_OK):
             return path
     tried = ", ".join(f"{where} ({path or 'not found'})" for where, path in candidates)
     raise BinaryNotFoundError(
-        "cannot find the revstore executable; looked at the binary argument, then $REVSTORE_BIN, then PATH: " + tried)
+        f"cannot find the revstore executable; looked at {tried}. To get one: install the package "
+        "from the repository (pip install ./clients/python builds the server into it, given Swift), "
+        "or a wheel from `make dist`; or run `make install` in the repository; or pass binary= or "
+        "set $REVSTORE_BIN to a built revstore.")
 
 
 class Connection:
