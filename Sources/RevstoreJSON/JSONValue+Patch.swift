@@ -18,12 +18,35 @@ extension JSONValue {
     /// one, anything else that differs is replaced whole. Operations are in a stable order.
     public func jsonPatch(to target: JSONValue) -> [JSONValue] {
         var operations: [JSONValue] = []
-        Self.diff(self, target, pointer: "", into: &operations)
+        Self.diff(self, target, pointer: "", arraysGrow: false, into: &operations)
         return operations
     }
 
-    private static func diff(_ source: JSONValue, _ target: JSONValue, pointer: String, into operations: inout [JSONValue]) {
+    /// Like `jsonPatch(to:)`, but an array that only grew or shrank at its end is patched by its
+    /// new or removed elements, not replaced: the delta of an append is about the appended
+    /// element.
+    public func delta(to target: JSONValue) -> [JSONValue] {
+        var operations: [JSONValue] = []
+        Self.diff(self, target, pointer: "", arraysGrow: true, into: &operations)
+        return operations
+    }
+
+    private static func diff(_ source: JSONValue, _ target: JSONValue, pointer: String, arraysGrow: Bool, into operations: inout [JSONValue]) {
         if source == target { return }
+        if arraysGrow, case .array(let from) = source, case .array(let to) = target {
+            if from.count < to.count, to[..<from.count].elementsEqual(from) {
+                for element in to[from.count...] {
+                    operations.append(["op": "add", "path": .string(pointer + "/-"), "value": element])
+                }
+                return
+            }
+            if to.count < from.count, from[..<to.count].elementsEqual(to) {
+                for position in (to.count..<from.count).reversed() {
+                    operations.append(["op": "remove", "path": .string(pointer + "/\(position)")])
+                }
+                return
+            }
+        }
         guard case .object(let from) = source, case .object(let to) = target else {
             operations.append(["op": "replace", "path": .string(pointer), "value": target])
             return
@@ -34,7 +57,7 @@ extension JSONValue {
         for key in to.keys.sorted() {
             let path = pointer + "/" + escape(key)
             if let old = from[key] {
-                diff(old, to[key]!, pointer: path, into: &operations)
+                diff(old, to[key]!, pointer: path, arraysGrow: arraysGrow, into: &operations)
             } else {
                 operations.append(["op": "add", "path": .string(path), "value": to[key]!])
             }

@@ -13,8 +13,9 @@ struct CommitBuilder {
         var type: String
         var id: String
         var key: Int64?
-        /// The visible row at the head before this commit.
+        /// The visible row at the head before this commit (without its data), and its data.
         var before: EntityVersionRow?
+        var beforeData: JSONValue?
         var data: JSONValue?
         var deleted: Bool
         /// Set by `fork`: the new entity's parent version and lineage.
@@ -89,6 +90,30 @@ struct CommitBuilder {
             entity.data = try objectData(current.merging(patch: patch), type: type, path: "\(path).patch")
             update(reference, entity)
 
+        case .jsonPatch(let type, let id, let operations, let ifVersion):
+            let reference = try load(type: type, id: id, path: path)
+            var entity = working[reference]!
+            try check(ifVersion, entity, path: path)
+            guard let current = entity.data else { throw missing(entity) }
+            if entity.deleted { throw deletedEntity(entity) }
+            let patched: JSONValue
+            do {
+                // Canonical values applied to canonical data stay canonical: nothing else is walked.
+                patched = try current.applying(jsonPatch: operations.map(\.canonicalized))
+            } catch {
+                let at = "\(path).jsonPatch.\(error.index).\(error.member)"
+                switch error.kind {
+                case .testFailed:
+                    throw EngineError(.conflict, "\(type) \"\(id)\": \(error.message).",
+                                      ["type": .string(type), "id": .string(id), "path": .string(at),
+                                       "expected": error.expected ?? .null, "actual": error.actual ?? .null])
+                case .pathNotFound, .invalid:
+                    throw EngineError.invalidArgument(error.message, path: at)
+                }
+            }
+            entity.data = try objectData(patched, type: type, path: "\(path).jsonPatch", canonical: true)
+            update(reference, entity)
+
         case .delete(let type, let id, let ifVersion):
             let reference = try load(type: type, id: id, path: path)
             var entity = working[reference]!
@@ -139,10 +164,12 @@ struct CommitBuilder {
         let reference = Reference(type: type, id: id)
         if working[reference] == nil {
             let key = try db.entityKey(session: session, type: type, id: id)
-            let before = try key.flatMap { try db.entityRow(entityKey: $0, segments: segments) }
+            let before = try key.flatMap { try db.entityRow(entityKey: $0, segments: segments, withData: false) }
+            // The writer's cache usually has the head's value: no parsing, however large it is.
+            let data = try before.map { try EntityData.cache.value(rowID: $0.id, versionID: $0.versionID, in: db) }
             working[reference] = Working(
-                type: type, id: id, key: key, before: before,
-                data: before?.parsedData, deleted: before?.deleted ?? false, forkedFrom: nil
+                type: type, id: id, key: key, before: before, beforeData: data,
+                data: data, deleted: before?.deleted ?? false, forkedFrom: nil
             )
             order.append(reference)
         }
@@ -174,8 +201,9 @@ struct CommitBuilder {
         return definition
     }
 
-    /// Object data, checked against its declared type (defaults filled) and made canonical.
-    private mutating func objectData(_ data: JSONValue, type: String, path: String) throws -> JSONValue {
+    /// Object data, checked against its declared type (defaults filled) and made canonical;
+    /// `canonical` data is known to be so already.
+    private mutating func objectData(_ data: JSONValue, type: String, path: String, canonical: Bool = false) throws -> JSONValue {
         guard data.objectValue != nil else {
             throw EngineError.invalidArgument("entity data must be a JSON object, not \(data.typeName)", path: path)
         }
@@ -183,8 +211,9 @@ struct CommitBuilder {
         if let definition = try definition(of: type) {
             let problems = definition.validate(&data)
             if !problems.isEmpty { throw Self.validationFailed(type, problems) }
+            return data.canonicalized  // defaults may have been filled in
         }
-        return data.canonicalized
+        return canonical ? data : data.canonicalized
     }
 
     private static func validationFailed(_ type: String, _ problems: [ValidationProblem]) -> EngineError {
@@ -205,21 +234,21 @@ struct CommitBuilder {
     /// Writes the new version; when nothing changed (and not `allowEmpty`) writes nothing.
     mutating func finish(message: String?, metadata: JSONValue?, allowEmpty: Bool, turn: String? = nil) throws -> CommitResult {
         let version = newVersion
-        var rows: [(Working, String, Change.Kind)] = []
+        var rows: [(Working, Change.Kind)] = []
         for reference in order where touched.contains(reference) {
             let entity = working[reference]!
             guard let data = entity.data else { continue }
-            let text = data.canonicalText
             let kind: Change.Kind
             if let before = entity.before {
-                if before.deleted == entity.deleted, before.data == text { continue }
+                // Both sides are canonical, so equal values are equal texts: no change.
+                if before.deleted == entity.deleted, entity.beforeData == data { continue }
                 kind = entity.deleted ? .deleted : (before.deleted ? .restored : .updated)
             } else {
                 // Created and deleted within this commit: it never existed at any version.
                 if entity.deleted { continue }
                 kind = .created
             }
-            rows.append((entity, text, kind))
+            rows.append((entity, kind))
         }
         guard !rows.isEmpty || allowEmpty else {
             return CommitResult(session: session.name, branch: branch.name, version: branch.head, created: false, changes: [])
@@ -228,8 +257,8 @@ struct CommitBuilder {
         rows += try propagation(from: rows.map { Reference(type: $0.0.type, id: $0.0.id) })
 
         var changes: [Change] = []
-        for (entity, text, kind) in rows {
-            changes.append(try write(entity, data: text, change: kind, version: version))
+        for (entity, kind) in rows {
+            changes.append(try write(entity, change: kind, version: version))
         }
         try db.run("""
             INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
@@ -289,8 +318,8 @@ struct CommitBuilder {
 
     /// Entities that refer, through a `propagate` ref field, to an entity this commit changes get
     /// a new version too (data unchanged), and so on upwards.
-    private mutating func propagation(from changed: [Reference]) throws -> [(Working, String, Change.Kind)] {
-        var rows: [(Working, String, Change.Kind)] = []
+    private mutating func propagation(from changed: [Reference]) throws -> [(Working, Change.Kind)] {
+        var rows: [(Working, Change.Kind)] = []
         var done = Set(changed)
         var pending = changed
         // Stored definitions are canonical JSON, so only those with a propagating field match.
@@ -306,10 +335,10 @@ struct CommitBuilder {
                     guard spec.propagate, let target = spec.reference, let ids = byType[target.type] else { continue }
                     for id in try referrers(type: definition.name, field: field, many: target.many, ids: ids) {
                         let reference = try load(type: definition.name, id: id, path: "propagate")
-                        guard !done.contains(reference), let entity = working[reference], let data = entity.data, !entity.deleted else { continue }
+                        guard !done.contains(reference), let entity = working[reference], entity.exists, !entity.deleted else { continue }
                         done.insert(reference)
                         pending.append(reference)
-                        rows.append((entity, data.canonicalText, .updated))
+                        rows.append((entity, .updated))
                     }
                 }
             }
@@ -322,7 +351,7 @@ struct CommitBuilder {
         let visible = Database.visibleRowExpression(segments)
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         let match = many
-            ? "EXISTS (SELECT 1 FROM json_each(v.data, '$.\"\(field)\"') AS item WHERE item.value IN (\(placeholders)))"
+            ? "EXISTS (SELECT 1 FROM json_each(\(EntityData.expression("v")), '$.\"\(field)\"') AS item WHERE item.value IN (\(placeholders)))"
             : "\(Store.fieldExpression(field, table: "v")) IN (\(placeholders))"
         return try String.fetchAll(db, sql: """
             SELECT e.entity_id FROM entity e JOIN entity_version v ON v.id = \(visible.sql)
@@ -330,7 +359,7 @@ struct CommitBuilder {
             """, arguments: visible.arguments + [session.id, type] + StatementArguments(ids))
     }
 
-    private func write(_ entity: Working, data: String, change: Change.Kind, version: Int) throws -> Change {
+    private mutating func write(_ entity: Working, change: Change.Kind, version: Int) throws -> Change {
         let key: Int64
         if let existing = entity.key {
             key = existing
@@ -342,21 +371,42 @@ struct CommitBuilder {
         if let before, before.branchID == branch.id {
             try db.run("UPDATE entity_version SET valid_to = ? WHERE id = ?", [version, before.id])
         }
+        let data = entity.data!
+        let stored = try storedForm(of: data, entity)
         let versionID = Identifier.make()
         let number = (before?.number ?? 0) + 1
         let deletedAt = entity.deleted ? (before?.deleted == true ? before?.deletedAt : now) : nil
         let deletedBy = entity.deleted ? (before?.deleted == true ? before?.deletedBy : actor) : nil
         try db.run("""
             INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,
-                lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by,
+                delta, base_id, chain_bytes, keyframe_bytes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [
                 key, entity.type, branch.id, version, number, change.rawValue, versionID,
                 entity.forkedFrom?.versionID ?? before?.versionID,
                 entity.forkedFrom?.lineageID ?? before?.lineageID ?? Identifier.make(),
-                data, entity.deleted, before?.createdAt ?? now, before?.createdAtVersion ?? version,
+                stored.data, entity.deleted, before?.createdAt ?? now, before?.createdAtVersion ?? version,
                 before == nil ? actor : before?.createdBy, now, actor, deletedAt, deletedBy,
+                stored.delta, stored.delta == nil ? nil : before?.id, stored.chainBytes, stored.keyframeBytes,
             ])
+        EntityData.cache.remember(rowID: db.lastInsertedRowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
         return Change(type: entity.type, id: entity.id, change: change, version: number, versionId: versionID)
+    }
+
+    /// How a new version of the entity is stored: a delta from the version before it while the
+    /// chain stays short (see `EntityData`), else a keyframe. Entities of a type with indexed
+    /// fields are always stored whole, since SQLite's indexes read the stored text.
+    private mutating func storedForm(of data: JSONValue, _ entity: Working) throws -> (data: String, delta: String?, chainBytes: Int, keyframeBytes: Int) {
+        if let before = entity.before, let beforeData = entity.beforeData, before.keyframeBytes >= EntityData.smallestDeltaEntity,
+           try definition(of: entity.type)?.indexedFields.isEmpty ?? true {
+            let delta = JSONValue.array(beforeData.delta(to: data)).canonicalText
+            let chainBytes = before.chainBytes + delta.utf8.count
+            if chainBytes <= EntityData.deltaRatio * before.keyframeBytes {
+                return ("{}", delta, chainBytes, before.keyframeBytes)
+            }
+        }
+        let text = data.canonicalText
+        return (text, nil, 0, text.utf8.count)
     }
 }

@@ -12,6 +12,9 @@ extension CommitOperation {
         case .patch(let type, let id, let patch, let ifVersion):
             fields = ["op": "patch", "type": .string(type), "id": .string(id), "patch": patch]
             if let ifVersion { fields["ifVersion"] = .integer(ifVersion) }
+        case .jsonPatch(let type, let id, let operations, let ifVersion):
+            fields = ["op": "patch", "type": .string(type), "id": .string(id), "jsonPatch": .array(operations)]
+            if let ifVersion { fields["ifVersion"] = .integer(ifVersion) }
         case .delete(let type, let id, let ifVersion):
             fields = ["op": "delete", "type": .string(type), "id": .string(id)]
             if let ifVersion { fields["ifVersion"] = .integer(ifVersion) }
@@ -32,7 +35,12 @@ extension CommitOperation {
         let ifVersion = json["ifVersion"]?.intValue
         switch json["op"]?.stringValue {
         case "put": self = .put(type: type, id: id, data: json["data"] ?? .object([:]), ifVersion: ifVersion)
-        case "patch": self = .patch(type: type, id: id ?? "", patch: json["patch"] ?? .object([:]), ifVersion: ifVersion)
+        case "patch":
+            if let operations = json["jsonPatch"]?.arrayValue {
+                self = .jsonPatch(type: type, id: id ?? "", operations: operations, ifVersion: ifVersion)
+            } else {
+                self = .patch(type: type, id: id ?? "", patch: json["patch"] ?? .object([:]), ifVersion: ifVersion)
+            }
         case "delete": self = .delete(type: type, id: id ?? "", ifVersion: ifVersion)
         case "restore": self = .restore(type: type, id: id ?? "", data: json["data"])
         case "fork": self = .fork(type: type, id: id ?? "", newID: json["newId"]?.stringValue, patch: json["patch"])

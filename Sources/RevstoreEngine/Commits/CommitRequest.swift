@@ -6,6 +6,9 @@ public enum CommitOperation: Sendable, Equatable {
     case put(type: String, id: String?, data: JSONValue, ifVersion: Int?)
     /// RFC 7396 merge patch of an existing entity.
     case patch(type: String, id: String, patch: JSONValue, ifVersion: Int?)
+    /// RFC 6902 JSON Patch of an existing entity: appending to a long list sends one element.
+    /// A failed `test` op is a conflict; a path that does not exist is an invalid argument.
+    case jsonPatch(type: String, id: String, operations: [JSONValue], ifVersion: Int?)
     case delete(type: String, id: String, ifVersion: Int?)
     /// Brings a tombstone back, with `data` or the data it had when deleted.
     case restore(type: String, id: String, data: JSONValue?)

@@ -63,6 +63,9 @@ struct EntityVersionRow: FetchableRecord, Sendable {
     var updatedBy: String?
     var deletedAt: String?
     var deletedBy: String?
+    /// Delta bytes since the keyframe of this row's chain (0 for a keyframe), and its size.
+    var chainBytes: Int
+    var keyframeBytes: Int
 
     init(row: Row) {
         id = row["id"]
@@ -85,14 +88,24 @@ struct EntityVersionRow: FetchableRecord, Sendable {
         updatedBy = row["updated_by"]
         deletedAt = row["deleted_at"]
         deletedBy = row["deleted_by"]
+        chainBytes = row["chain_bytes"]
+        keyframeBytes = row["keyframe_bytes"]
     }
 
-    /// The select list for `entity_version AS v JOIN entity AS e`.
-    static let columns = """
-        v.id, v.entity_key, e.type, e.entity_id, v.branch_id, v.valid_from, v.number, v.change, v.version_id, \
-        v.parent_version_id, v.lineage_id, v.data, v.deleted, v.created_at, v.created_at_version, v.created_by, \
-        v.updated_at, v.updated_by, v.deleted_at, v.deleted_by
+    /// The select list for `entity_version AS v JOIN entity AS e`, with whole data.
+    static let columns = selectList(data: EntityData.expression("v"))
+
+    /// The same without the data (`data` is empty): for a writer, which takes the whole value
+    /// from `EntityData.cache` rather than as text.
+    static let columnsWithoutData = selectList(data: "''")
+
+    private static func selectList(data: String) -> String {
         """
+        v.id, v.entity_key, e.type, e.entity_id, v.branch_id, v.valid_from, v.number, v.change, v.version_id, \
+        v.parent_version_id, v.lineage_id, \(data) AS data, v.deleted, v.created_at, v.created_at_version, v.created_by, \
+        v.updated_at, v.updated_by, v.deleted_at, v.deleted_by, v.chain_bytes, v.keyframe_bytes
+        """
+    }
 
     var parsedData: JSONValue { (try? JSONParser.parse(data)) ?? .object([:]) }
 

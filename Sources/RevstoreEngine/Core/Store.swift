@@ -22,6 +22,7 @@ public final class Store: Sendable {
         config.label = "revstore"
         let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
+            EntityData.register(on: db)
             guard !db.configuration.readonly else { return }
             try db.run("PRAGMA synchronous = \(synchronous)")
             try db.run("PRAGMA foreign_keys = ON")

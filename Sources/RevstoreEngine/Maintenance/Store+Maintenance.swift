@@ -70,11 +70,16 @@ extension Store {
         }
 
         // An entity version is needed when it is the visible row at some kept version of its branch.
+        try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS doomed_row(id INTEGER PRIMARY KEY)")
+        try db.execute(sql: "DELETE FROM temp.doomed_row")
         try db.run("""
-            DELETE FROM entity_version WHERE entity_key IN (SELECT key FROM entity WHERE session_id = ?) AND NOT EXISTS (
+            INSERT INTO temp.doomed_row(id) SELECT id FROM entity_version WHERE entity_key IN (SELECT key FROM entity WHERE session_id = ?) AND NOT EXISTS (
                 SELECT 1 FROM temp.keep_point k WHERE k.branch_id = entity_version.branch_id
                 AND k.number >= entity_version.valid_from AND (entity_version.valid_to IS NULL OR k.number < entity_version.valid_to))
             """, [session.id])
+        // A kept delta whose base goes is stored whole first: no keyframe a kept version needs is lost.
+        try EntityData.makeKeyframes(db, where: "v.base_id IN (SELECT id FROM temp.doomed_row) AND v.id NOT IN (SELECT id FROM temp.doomed_row)")
+        try db.run("DELETE FROM entity_version WHERE id IN (SELECT id FROM temp.doomed_row)")
         let removedEntityVersions = db.changesCount
         try db.run("DELETE FROM entity WHERE session_id = ? AND NOT EXISTS (SELECT 1 FROM entity_version v WHERE v.entity_key = entity.key)", [session.id])
         try db.run("""

@@ -181,6 +181,19 @@ enum StoreSchema {
                 CREATE INDEX event_by_session ON event(session, cursor);
                 """)
         }
+        migrator.registerMigration("v5: entity versions as keyframes and deltas") { db in
+            try db.execute(sql: """
+                -- A row is a keyframe (delta IS NULL: data is the whole entity) or a delta: an RFC 6902
+                -- JSON Patch from the data of row base_id, with data holding '{}'. chain_bytes counts
+                -- the delta bytes since the chain's keyframe, whose size is keyframe_bytes; the two
+                -- decide when the next keyframe is due (see protocol/DESIGN.md).
+                ALTER TABLE entity_version ADD COLUMN delta TEXT;
+                ALTER TABLE entity_version ADD COLUMN base_id INTEGER;
+                ALTER TABLE entity_version ADD COLUMN chain_bytes INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE entity_version ADD COLUMN keyframe_bytes INTEGER NOT NULL DEFAULT 0;
+                UPDATE entity_version SET keyframe_bytes = length(CAST(data AS BLOB));
+                """)
+        }
         return migrator
     }
 }

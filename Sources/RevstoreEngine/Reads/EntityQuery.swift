@@ -115,9 +115,9 @@ struct QueryCompiler {
         let jsonPath = try Self.jsonPath(field, path: path)
         if indexedFields.contains(field) {
             usesIndexedField = true
-            return Operand(value: Store.fieldExpression(field, table: "v"), type: "json_type(v.data, '$.\"\(field)\"')", path: nil, arrayPath: jsonPath)
+            return Operand(value: Store.fieldExpression(field, table: "v"), type: "json_type(\(EntityData.expression("v")), '$.\"\(field)\"')", path: nil, arrayPath: jsonPath)
         }
-        return Operand(value: "json_extract(v.data, ?)", type: "json_type(v.data, ?)", path: jsonPath, arrayPath: jsonPath)
+        return Operand(value: "json_extract(\(EntityData.expression("v")), ?)", type: "json_type(\(EntityData.expression("v")), ?)", path: jsonPath, arrayPath: jsonPath)
     }
 
     /// `a.b` → `$."a"."b"`. Components are object keys; quotes are not allowed in them.
@@ -231,7 +231,7 @@ struct QueryCompiler {
         if let jsonPath = operand.arrayPath {
             arguments += [jsonPath, jsonPath]
             let match = try equal(Operand(value: "element.value", type: "element.type", path: nil, arrayPath: nil), value)
-            alternatives.append("(json_type(v.data, ?) IS 'array' AND EXISTS (SELECT 1 FROM json_each(v.data, ?) AS element WHERE \(match)))")
+            alternatives.append("(json_type(\(EntityData.expression("v")), ?) IS 'array' AND EXISTS (SELECT 1 FROM json_each(\(EntityData.expression("v")), ?) AS element WHERE \(match)))")
         }
         if case .string(let needle) = value {
             let type = typeOf(operand), text = valueOf(operand)
@@ -260,7 +260,7 @@ struct QueryCompiler {
                 expression = Store.fieldExpression(field, table: "v")
             } else {
                 arguments += [try Self.jsonPath(field, path: here)]
-                expression = "json_extract(v.data, ?)"
+                expression = "json_extract(\(EntityData.expression("v")), ?)"
             }
             terms.append("\(expression) \(descending ? "DESC" : "ASC")")
         }

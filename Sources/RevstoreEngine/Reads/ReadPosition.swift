@@ -152,11 +152,12 @@ extension Database {
                                    "\(version) on branch \"\(branch.name)\": it was removed by compaction")
     }
 
-    /// The entity's visible row at a position (a tombstone included), or nil.
-    func entityRow(entityKey: Int64, segments: [Segment]) throws -> EntityVersionRow? {
+    /// The entity's visible row at a position (a tombstone included), or nil; without its data
+    /// when `withData` is false.
+    func entityRow(entityKey: Int64, segments: [Segment], withData: Bool = true) throws -> EntityVersionRow? {
         for segment in segments {
             let row = try self.fetchOne(EntityVersionRow.self, """
-                SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
+                SELECT \(withData ? EntityVersionRow.columns : EntityVersionRow.columnsWithoutData) FROM entity_version v JOIN entity e ON e.key = v.entity_key
                 WHERE v.entity_key = ? AND v.branch_id = ? AND v.valid_from <= ?
                 ORDER BY v.valid_from DESC LIMIT 1
                 """, [entityKey, segment.branchID, segment.upTo])

@@ -180,7 +180,7 @@ extension Store {
             try Names.checkType(type, path: "\(path).type")
             try Names.checkEntityID(id, path: "\(path).id")
             try object(patch, "patch")
-        case .delete(let type, let id, _):
+        case .jsonPatch(let type, let id, _, _), .delete(let type, let id, _):
             try Names.checkType(type, path: "\(path).type")
             try Names.checkEntityID(id, path: "\(path).id")
         case .restore(let type, let id, let data):

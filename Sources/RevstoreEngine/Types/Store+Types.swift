@@ -22,6 +22,10 @@ extension Store {
                 definition.createdAt = now
             }
             definition.updatedAt = now
+            if !definition.indexedFields.isEmpty {
+                // Indexes read stored text, so every version of an indexed type is stored whole.
+                try EntityData.makeKeyframes(db, where: "v.type = ?", [name])
+            }
             for field in definition.uniqueFields {
                 try Self.checkUnique(db, type: name, field: field)
             }

@@ -30,6 +30,16 @@ extension PositionedRequest {
     }
 }
 
+/// A patch op: exactly one of `patch` (RFC 7396 merge patch) and `jsonPatch` (RFC 6902).
+func patchOperation(type: String, id: String, patch: JSONValue?, jsonPatch: [JSONValue]?, ifVersion: Int?) throws -> CommitOperation {
+    switch (patch, jsonPatch) {
+    case (let patch?, nil): return .patch(type: type, id: id, patch: patch, ifVersion: ifVersion)
+    case (nil, let operations?): return .jsonPatch(type: type, id: id, operations: operations, ifVersion: ifVersion)
+    case (nil, nil): throw RPCError.invalidParams("a patch needs \"patch\" (RFC 7396) or \"jsonPatch\" (RFC 6902)", path: "patch")
+    case (_?, _?): throw RPCError.invalidParams("give \"patch\" or \"jsonPatch\", not both", path: "jsonPatch")
+    }
+}
+
 /// One op of `commit` (protocol/README.md §6).
 struct OperationParams: Decodable, Sendable {
     var op: String
@@ -37,6 +47,7 @@ struct OperationParams: Decodable, Sendable {
     var id: String?
     var data: JSONValue?
     var patch: JSONValue?
+    var jsonPatch: [JSONValue]?
     var ifVersion: Int?
     var newId: String?
 
@@ -48,7 +59,7 @@ struct OperationParams: Decodable, Sendable {
             }
             switch op {
             case "put": return .put(type: type, id: id, data: try required(data, "data"), ifVersion: ifVersion)
-            case "patch": return .patch(type: type, id: try required(id, "id"), patch: try required(patch, "patch"), ifVersion: ifVersion)
+            case "patch": return try patchOperation(type: type, id: try required(id, "id"), patch: patch, jsonPatch: jsonPatch, ifVersion: ifVersion)
             case "delete": return .delete(type: type, id: try required(id, "id"), ifVersion: ifVersion)
             case "restore": return .restore(type: type, id: try required(id, "id"), data: data)
             case "fork": return .fork(type: type, id: try required(id, "id"), newID: newId, patch: patch)

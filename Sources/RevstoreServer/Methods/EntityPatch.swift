@@ -2,7 +2,8 @@ import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
-/// `entity/patch`: applies an RFC 7396 merge patch to an entity (a one-op commit).
+/// `entity/patch`: applies an RFC 7396 merge patch (`patch`) or an RFC 6902 JSON Patch
+/// (`jsonPatch`) to an entity (a one-op commit).
 struct EntityPatchRequest: EntityWriteRequest {
     static let method = "entity/patch"
     typealias Response = JSONValue
@@ -11,12 +12,15 @@ struct EntityPatchRequest: EntityWriteRequest {
     var branch: String?
     var type: String
     var id: String
-    var patch: JSONValue
+    var patch: JSONValue?
+    var jsonPatch: [JSONValue]?
     var ifVersion: Int?
     var expectedVersion: Int?
     var actor: String?
     var message: String?
     var turn: String?
 
-    var operation: CommitOperation { .patch(type: type, id: id, patch: patch, ifVersion: ifVersion) }
+    var operation: CommitOperation {
+        get throws { try patchOperation(type: type, id: id, patch: patch, jsonPatch: jsonPatch, ifVersion: ifVersion) }
+    }
 }
