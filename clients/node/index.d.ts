@@ -28,6 +28,11 @@ export interface VersionInfo {
   session: string; branch: string; version: number; createdAt: string; actor: string | null; message: string | null;
   metadata: Data; turn: string | null; changeCount: number; review: Review; changes?: Change[];
 }
+/** One RFC 6902 operation; `path: "/list/-"` appends. */
+export type JSONPatchOperation =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };
 export interface Difference { type: string; id: string; change: 'added' | 'removed' | 'modified'; before: Entity | null; after: Entity | null; patch: Data[] }
 export interface SessionInfo { session: string; createdAt: string; metadata: Data; defaultBranch: string; version: number }
 export interface Branch { session: string; name: string; head: number; base: { branch: string; version: number } | null; createdAt: string }
@@ -56,6 +61,7 @@ export interface InitializeResult {
 export type Op =
   | { op: 'put'; type: string; id?: string; data: Data; ifVersion?: number }
   | { op: 'patch'; type: string; id: string; patch: Data; ifVersion?: number }
+  | { op: 'patch'; type: string; id: string; jsonPatch: JSONPatchOperation[]; ifVersion?: number }
   | { op: 'delete'; type: string; id: string; ifVersion?: number }
   | { op: 'restore'; type: string; id: string; data?: Data }
   | { op: 'fork'; type: string; id: string; newId?: string; patch?: Data };
@@ -95,7 +101,7 @@ export class Revstore {
 
   commit(params: { session: string; ops: Op[]; allowEmpty?: boolean; metadata?: Data } & WriteOptions): Promise<CommitResult>;
   entityPut(params: { session: string; type: string; id?: string; data: Data; ifVersion?: number } & WriteOptions): Promise<EntityWriteResult>;
-  entityPatch(params: { session: string; type: string; id: string; patch: Data; ifVersion?: number } & WriteOptions): Promise<EntityWriteResult>;
+  entityPatch(params: { session: string; type: string; id: string; ifVersion?: number } & ({ patch: Data } | { jsonPatch: JSONPatchOperation[] }) & WriteOptions): Promise<EntityWriteResult>;
   entityDelete(params: { session: string; type: string; id: string; ifVersion?: number } & WriteOptions): Promise<EntityWriteResult>;
   entityRestore(params: { session: string; type: string; id: string; data?: Data } & WriteOptions): Promise<EntityWriteResult>;
   entityFork(params: { session: string; type: string; id: string; newId?: string; patch?: Data } & WriteOptions): Promise<EntityWriteResult>;
@@ -156,7 +162,8 @@ export class Session {
   readonly branch: string | undefined;
   onBranch(branch: string): Session;
   put(type: string, data: Data, options?: { id?: string; ifVersion?: number } & WriteOptions): Promise<Entity>;
-  patch(type: string, id: string, patch: Data, options?: { ifVersion?: number } & WriteOptions): Promise<Entity>;
+  /** An object merge-patches (RFC 7396); an array of operations JSON-Patches (RFC 6902). */
+  patch(type: string, id: string, patch: Data | JSONPatchOperation[], options?: { ifVersion?: number } & WriteOptions): Promise<Entity>;
   delete(type: string, id: string, options?: { ifVersion?: number } & WriteOptions): Promise<Entity>;
   restore(type: string, id: string, options?: { data?: Data } & WriteOptions): Promise<Entity>;
   fork(type: string, id: string, options?: { newId?: string; patch?: Data } & WriteOptions): Promise<Entity>;
@@ -179,7 +186,7 @@ export class TurnScope {
   readonly session: Session;
   readonly id: string;
   put(type: string, data: Data, options?: { id?: string; ifVersion?: number }): Promise<Entity | null>;
-  patch(type: string, id: string, patch: Data, options?: { ifVersion?: number }): Promise<Entity | null>;
+  patch(type: string, id: string, patch: Data | JSONPatchOperation[], options?: { ifVersion?: number }): Promise<Entity | null>;
   delete(type: string, id: string, options?: { ifVersion?: number }): Promise<Entity | null>;
   commit(ops: Op[]): Promise<CommitResult>;
   get(type: string, id: string, options?: { includeDeleted?: boolean; expand?: string[] }): Promise<Entity | null>;

@@ -108,13 +108,26 @@ extension Store {
                 "tags": .integer(try count("SELECT count(*) FROM tag")),
                 "turns": .integer(try count("SELECT count(*) FROM turn")),
                 "openTurns": .integer(try count("SELECT count(*) FROM turn WHERE status = 'staged'")),
+                "keyframes": .integer(try count("SELECT count(*) FROM entity_version WHERE delta IS NULL")),
+                "deltas": .integer(try count("SELECT count(*) FROM entity_version WHERE delta IS NOT NULL")),
+                "events": .integer(try count("SELECT count(*) FROM event")),
                 "bytes": [
                     "file": .integer(try count("PRAGMA page_count") * pageSize),
                     "free": .integer(try count("PRAGMA freelist_count") * pageSize),
                     "wal": .integer(walBytes),
+                    "tables": .object(try Self.bytesByTable(db)),
                 ],
             ]
         }
+    }
+
+    /// Bytes on disk of each table, its indexes included (SQLite's dbstat).
+    private static func bytesByTable(_ db: Database) throws -> [String: JSONValue] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT coalesce(m.tbl_name, s.name) AS name, sum(s.pgsize) AS bytes FROM dbstat s LEFT JOIN sqlite_schema m ON m.name = s.name
+            WHERE s.name NOT LIKE 'sqlite_%' GROUP BY 1 ORDER BY 1
+            """)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as String, JSONValue.integer($0["bytes"])) })
     }
 
     /// Rebuilds the file without its free pages and truncates the WAL; returns the file size

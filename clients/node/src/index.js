@@ -18,6 +18,14 @@ export * from './errors.js';
 export { findBinary, LineSplitter } from './connection.js';
 
 /** A running revstore server and the calls it answers. */
+/**
+ * An object is an RFC 7396 merge patch (`patch`), an array an RFC 6902 JSON Patch (`jsonPatch`).
+ * @param {object | object[]} patch
+ */
+function patchMember(patch) {
+  return Array.isArray(patch) ? { jsonPatch: patch } : { patch };
+}
+
 export class Revstore {
   /** @param {Connection} connection */
   constructor(connection) {
@@ -277,7 +285,7 @@ export class Session {
 
   /** Creates or replaces an entity; resolves with it as written. */
   async put(type, data, options = {}) { return (await this.db.entityPut(this.#params({ type, data, ...options }))).entity; }
-  async patch(type, id, patch, options = {}) { return (await this.db.entityPatch(this.#params({ type, id, patch, ...options }))).entity; }
+  async patch(type, id, patch, options = {}) { return (await this.db.entityPatch(this.#params({ type, id, ...patchMember(patch), ...options }))).entity; }
   /** Deletes an entity (its history stays); resolves with the tombstone. */
   async delete(type, id, options = {}) { return (await this.db.entityDelete(this.#params({ type, id, ...options }))).entity; }
   async restore(type, id, options = {}) { return (await this.db.entityRestore(this.#params({ type, id, ...options }))).entity; }
@@ -335,7 +343,7 @@ export class TurnScope {
   #params(extra) { return { session: this.session.name, turn: this.id, ...extra }; }
 
   async put(type, data, options = {}) { return (await this.session.db.entityPut(this.#params({ type, data, ...options }))).entity; }
-  async patch(type, id, patch, options = {}) { return (await this.session.db.entityPatch(this.#params({ type, id, patch, ...options }))).entity; }
+  async patch(type, id, patch, options = {}) { return (await this.session.db.entityPatch(this.#params({ type, id, ...patchMember(patch), ...options }))).entity; }
   async delete(type, id, options = {}) { return (await this.session.db.entityDelete(this.#params({ type, id, ...options }))).entity; }
   commit(ops) { return this.session.db.commit(this.#params({ ops })); }
   async get(type, id, options = {}) { return (await this.session.db.entityGet(this.#params({ type, id, ...options }))).entity; }

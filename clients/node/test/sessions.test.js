@@ -39,3 +39,21 @@ test('s.turn commits when the work resolves and aborts when it throws', (t) => w
   assert.equal(await s.get('Msg', 'never'), null);
   assert.equal((await db.turnList({ session: 's', status: 'reverted' })).turns.length, 1);
 }));
+
+test('patch with an array of RFC 6902 operations appends, tests and fails whole', (t) => withServer(t, async (db) => {
+  const s = await db.session('chat', { create: true });
+  await s.put('Chat', { messages: ['hi'], turns: 1 }, { id: 'c' });
+  const chat = await s.patch('Chat', 'c', [
+    { op: 'test', path: '/turns', value: 1 },
+    { op: 'add', path: '/messages/-', value: 'hello' },
+    { op: 'replace', path: '/turns', value: 2 },
+  ]);
+  assert.deepEqual(chat.data, { messages: ['hi', 'hello'], turns: 2 });
+  await assert.rejects(s.patch('Chat', 'c', [{ op: 'test', path: '/turns', value: 1 }]), (error) => {
+    assert.equal(error.data.reason, 'CONFLICT');
+    assert.equal(error.data.actual, 2);
+    return true;
+  });
+  await assert.rejects(s.patch('Chat', 'c', [{ op: 'remove', path: '/nope' }]), (error) => error.data.path === 'jsonPatch.0.path');
+  assert.equal((await s.get('Chat', 'c')).data.turns, 2);
+}));

@@ -41,3 +41,19 @@ async def test_turn_commits_on_success_and_aborts_on_exception(session):
             raise RuntimeError("the agent failed")
     assert (await aborted.info()).status == "reverted"
     assert await session.get("Msg", "never") is None
+
+
+async def test_json_patch_appends_and_tests(db):
+    s = await db.session("chat", create=True)
+    await s.put("Chat", {"messages": ["hi"], "turns": 1}, id="c")
+    chat = await s.patch("Chat", "c", [{"op": "test", "path": "/turns", "value": 1},
+                                       {"op": "add", "path": "/messages/-", "value": "hello"},
+                                       {"op": "replace", "path": "/turns", "value": 2}])
+    assert chat.data == {"messages": ["hi", "hello"], "turns": 2}
+    with pytest.raises(revstore.ConflictError) as conflict:
+        await s.patch("Chat", "c", [{"op": "test", "path": "/turns", "value": 1}])
+    assert conflict.value.actual == 2
+    with pytest.raises(revstore.InvalidParamsError) as invalid:
+        await s.patch("Chat", "c", [{"op": "remove", "path": "/nope"}])
+    assert invalid.value.path == "jsonPatch.0.path"
+    assert (await s.get("Chat", "c")).data["turns"] == 2

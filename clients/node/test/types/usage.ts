@@ -5,6 +5,9 @@ async function tour(): Promise<void> {
   const db = await Revstore.spawn({ memory: true });
   const s = await db.session('chat-1', { create: true });
   const user: Entity = await s.put('User', { name: 'John', age: 30 }, { id: 'u1' });
+  const appended: Entity = await s.patch('Chat', 'c1', [{ op: 'add', path: '/messages/-', value: { role: 'user', text: 'hi' } }]);
+  const merged: Entity = await s.patch('User', 'u1', { age: 31 });
+  void appended; void merged;
   const version: number = user.updatedAtVersion;
   const old: Entity | null = await s.get('User', 'u1', { at: 2 });
   const { commit } = await s.turn(async (t) => {

@@ -20,6 +20,11 @@ def _position(at: At | None, branch: str | None, turn: str | None) -> dict[str, 
     return {"at": at, "branch": branch, "turn": turn}
 
 
+
+def _patch_member(patch: dict[str, Any] | list[dict[str, Any]]) -> dict[str, Any]:
+    """A dict is a merge patch (``patch``), a list a JSON Patch (``jsonPatch``)."""
+    return {"jsonPatch": patch} if isinstance(patch, list) else {"patch": patch}
+
 class Revstore:
     """A running revstore server and the calls it answers.
 
@@ -145,10 +150,12 @@ class Revstore:
                                                        "ifVersion": if_version, "expectedVersion": expected_version, "actor": actor,
                                                        "message": message, "turn": turn})
 
-    async def entity_patch(self, session: str, type: str, id: str, patch: dict[str, Any], *, branch: str | None = None,
-                           if_version: int | None = None, expected_version: int | None = None, actor: str | None = None,
-                           message: str | None = None, turn: str | None = None) -> EntityWriteResult:
-        return await self._entity_write("entity/patch", {"session": session, "branch": branch, "type": type, "id": id, "patch": patch,
+    async def entity_patch(self, session: str, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], *,
+                           branch: str | None = None, if_version: int | None = None, expected_version: int | None = None,
+                           actor: str | None = None, message: str | None = None, turn: str | None = None) -> EntityWriteResult:
+        """``patch`` is an RFC 7396 merge patch (a dict) or an RFC 6902 JSON Patch (a list of operations:
+        ``[{"op": "add", "path": "/messages/-", "value": m}]`` appends one element, and sends only it)."""
+        return await self._entity_write("entity/patch", {"session": session, "branch": branch, "type": type, "id": id, **_patch_member(patch),
                                                          "ifVersion": if_version, "expectedVersion": expected_version, "actor": actor,
                                                          "message": message, "turn": turn})
 
@@ -429,7 +436,8 @@ class Session:
         assert result.entity is not None
         return result.entity
 
-    async def patch(self, type: str, id: str, patch: dict[str, Any], **options: Any) -> Entity:
+    async def patch(self, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], **options: Any) -> Entity:
+        """Merge-patches (a dict) or JSON-Patches (a list of RFC 6902 operations) an entity."""
         result = await self.db.entity_patch(self.name, type, id, patch, branch=options.pop("branch", self.branch), **options)
         assert result.entity is not None
         return result.entity
@@ -521,7 +529,7 @@ class TurnScope:
     async def put(self, type: str, data: dict[str, Any], id: str | None = None, **options: Any) -> Optional[Entity]:
         return (await self.session.db.entity_put(self.session.name, type, data, id=id, turn=self.id, **options)).entity
 
-    async def patch(self, type: str, id: str, patch: dict[str, Any], **options: Any) -> Optional[Entity]:
+    async def patch(self, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], **options: Any) -> Optional[Entity]:
         return (await self.session.db.entity_patch(self.session.name, type, id, patch, turn=self.id, **options)).entity
 
     async def delete(self, type: str, id: str, **options: Any) -> Optional[Entity]:
