@@ -119,6 +119,30 @@ struct DeltaStorageTests {
         #expect(Set(titled.map(\.id)) == Set(history.main[60].filter { $0.value["title"]?.stringValue?.hasPrefix("title") == true }.keys))
     }
 
+    @Test("a diff between any two positions, on one branch or across branches, names exactly the entities that differ")
+    func diffsAcrossBranches() async throws {
+        let f = try await Fixture()
+        let history = try await History.make(f, seed: 17)
+        var generator = SeededGenerator(seed: 99)
+        for _ in 0..<60 {
+            let sides = [("main", history.main), ("alt", history.branch)]
+            let (fromName, fromStates) = sides[Int.random(in: 0..<2, using: &generator)]
+            let (toName, toStates) = sides[Int.random(in: 0..<2, using: &generator)]
+            let a = Int.random(in: 1..<fromStates.count, using: &generator), b = Int.random(in: 1..<toStates.count, using: &generator)
+            let differences = try await f.store.diff(from: ReadPosition(session: f.session, branch: fromName, at: .version(a)),
+                                                     to: ReadPosition(session: f.session, branch: toName, at: .version(b)), type: nil)
+            let expected = Set(fromStates[a].keys).union(toStates[b].keys).filter { fromStates[a][$0] != toStates[b][$0] }
+            #expect(Set(differences.map(\.id)) == expected, "\(fromName)@\(a) → \(toName)@\(b)")
+            for difference in differences {
+                #expect(difference.before?.data == fromStates[a][difference.id] && difference.after?.data == toStates[b][difference.id])
+            }
+        }
+        // A rollback of the branch to an old version reads as that version did.
+        _ = try await f.store.submitRollback(session: f.session, branch: "alt", to: .version(45), message: nil, actor: nil, expectedVersion: nil).value()
+        let rolledBack = try await f.store.query(at: ReadPosition(session: f.session, branch: "alt"), EntityQuery(type: "Chat")).entities
+        #expect(Dictionary(uniqueKeysWithValues: rolledBack.map { ($0.id, $0.data) }) == history.branch[45])
+    }
+
     @Test("compaction keeps every retained version exact, writing a keyframe where a kept delta lost its base")
     func compaction() async throws {
         let f = try await Fixture()

@@ -81,9 +81,11 @@ extension Store {
             }
             let base = try db.resolve(ReadPosition(session: session, branch: sourceBranch.name, at: .version(max(baseVersion, 1))))
 
-            let baseState = try Self.state(in: db, at: base, type: nil)
-            let sourceState = try Self.state(in: db, at: sourceAt, type: nil)
-            let targetState = try Self.state(in: db, at: targetAt, type: nil)
+            let keys = Set(try db.entitiesWritten(between: base.segments, and: sourceAt.segments, type: nil))
+                .union(try db.entitiesWritten(between: base.segments, and: targetAt.segments, type: nil)).sorted()
+            let baseState = try Self.state(in: db, at: base, keys: keys)
+            let sourceState = try Self.state(in: db, at: sourceAt, keys: keys)
+            let targetState = try Self.state(in: db, at: targetAt, keys: keys)
             var operations: [CommitOperation] = []
             var conflicts: [MergeConflict] = []
             for key in Set(sourceState.keys).union(targetState.keys).sorted(by: { ($0.type, $0.id) < ($1.type, $1.id) }) {

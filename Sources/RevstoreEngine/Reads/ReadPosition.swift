@@ -166,6 +166,36 @@ extension Database {
         return nil
     }
 
+    /// The entities that may read differently at two positions of one session: those with a row
+    /// written where the two ancestries differ. Every other entity has the same visible row at
+    /// both, so diffs, rollbacks and merges need look at these only, however large the session.
+    func entitiesWritten(between first: [Segment], and second: [Segment], type: String?) throws -> [Int64] {
+        var ranges: [(branchID: Int64, above: Int, upTo: Int)] = []
+        for segment in first + second {
+            let mine = first.first { $0.branchID == segment.branchID }
+            let theirs = second.first { $0.branchID == segment.branchID }
+            guard !ranges.contains(where: { $0.branchID == segment.branchID }) else { continue }
+            switch (mine, theirs) {
+            case (let a?, let b?):
+                // One branch seen from both: the same start, so only the stretch between the ends differs.
+                if a.upTo != b.upTo { ranges.append((segment.branchID, min(a.upTo, b.upTo), max(a.upTo, b.upTo))) }
+            default:
+                ranges.append((segment.branchID, segment.above, segment.upTo))
+            }
+        }
+        var keys = Set<Int64>()
+        for range in ranges {
+            var sql = "SELECT DISTINCT entity_key FROM entity_version WHERE branch_id = ? AND valid_from > ? AND valid_from <= ?"
+            var arguments: StatementArguments = [range.branchID, range.above, range.upTo]
+            if let type {
+                sql += " AND type = ?"
+                arguments += [type]
+            }
+            keys.formUnion(try Int64.fetchAll(self, sql: sql, arguments: arguments))
+        }
+        return keys.sorted()
+    }
+
     func entityKey(session: SessionRow, type: String, id: String) throws -> Int64? {
         try self.fetchOne(Int64.self, "SELECT key FROM entity WHERE session_id = ? AND type = ? AND entity_id = ?", [session.id, type, id])
     }

@@ -37,8 +37,9 @@ extension Store {
             if let type { try Names.checkType(type, path: "type") }
             let source = try db.resolve(from)
             let target = try db.resolve(to)
-            let before = try Self.state(in: db, at: source, type: type)
-            let after = try Self.state(in: db, at: target, type: type)
+            let keys = try db.entitiesWritten(between: source.segments, and: target.segments, type: type)
+            let before = try Self.state(in: db, at: source, keys: keys)
+            let after = try Self.state(in: db, at: target, keys: keys)
             var differences: [EntityDifference] = []
             for key in Set(before.keys).union(after.keys).sorted(by: { ($0.type, $0.id) < ($1.type, $1.id) }) {
                 let old = before[key].flatMap { $0.deleted ? nil : $0 }
@@ -67,8 +68,9 @@ extension Store {
             let target = try db.resolve(ReadPosition(session: session, branch: branch, at: to))
             try Self.checkExpected(expectedVersion, target.branch)
             let head = try db.resolve(ReadPosition(session: session, branch: target.branch.name))
-            let wanted = try Self.state(in: db, at: target, type: nil)
-            let current = try Self.state(in: db, at: head, type: nil)
+            let keys = try db.entitiesWritten(between: target.segments, and: head.segments, type: nil)
+            let wanted = try Self.state(in: db, at: target, keys: keys)
+            let current = try Self.state(in: db, at: head, keys: keys)
             var operations: [CommitOperation] = []
             for key in Set(wanted.keys).union(current.keys).sorted(by: { ($0.type, $0.id) < ($1.type, $1.id) }) {
                 operations += Self.operations(toMake: key, look: wanted[key], from: current[key])
@@ -119,18 +121,13 @@ extension Store {
         var id: String
     }
 
-    /// Every entity's visible row (tombstones included) at a position.
-    static func state(in db: Database, at position: ResolvedPosition, type: String?) throws -> [EntityReference: EntityVersionRow] {
-        let visible = Database.visibleRowExpression(position.segments)
-        var arguments = visible.arguments + [position.session.id]
-        var sql = "SELECT \(EntityVersionRow.columns) FROM entity e JOIN entity_version v ON v.id = \(visible.sql) WHERE e.session_id = ?"
-        if let type {
-            sql += " AND e.type = ?"
-            arguments += [type]
-        }
+    /// The visible rows (tombstones included) of the entities `keys` at a position.
+    static func state(in db: Database, at position: ResolvedPosition, keys: [Int64]) throws -> [EntityReference: EntityVersionRow] {
         var state: [EntityReference: EntityVersionRow] = [:]
-        for row in try EntityVersionRow.fetchAll(db, sql: sql, arguments: arguments) {
-            state[EntityReference(type: row.type, id: row.entityID)] = row
+        for key in keys {
+            if let row = try db.entityRow(entityKey: key, segments: position.segments) {
+                state[EntityReference(type: row.type, id: row.entityID)] = row
+            }
         }
         return state
     }
