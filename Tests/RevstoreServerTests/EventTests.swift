@@ -23,7 +23,7 @@ struct EventTests {
         return message.description + "\n"
     }
 
-    @Test("every change appends exactly one event, in cursor order, with its kind")
+    @Test("every change appends exactly one event, in cursor order, with its kind; session/delete trims the session's events")
     func feed() throws {
         let server = try ServerProcess()
         let calls: [(String, JSONValue)] = [
@@ -38,7 +38,6 @@ struct EventTests {
             ("turn/begin", ["session": "s"]),
             ("branch/delete", ["session": "s", "name": "b"]),
             ("session/compact", ["session": "s", "keepLast": 1]),
-            ("session/delete", ["session": "s"]),
         ]
         for (n, call) in calls.enumerated() {
             let reply = try server.call(n, call.0, call.1)
@@ -47,13 +46,37 @@ struct EventTests {
         let page = try #require(try server.call(99, "feed/read", [:])["result"])
         let events = page["events"]?.arrayValue ?? []
         #expect(events.map { $0["kind"]?.stringValue ?? "" } == [
-            "sessionCreated", "committed", "branchCreated", "tagSet", "tagDeleted", "reviewed", "reviewed", "branchDeleted", "compacted", "sessionDeleted",
+            "sessionCreated", "committed", "branchCreated", "tagSet", "tagDeleted", "reviewed", "reviewed", "branchDeleted", "compacted",
         ])
         let cursors = events.compactMap { $0["cursor"]?.intValue }
         #expect(cursors == cursors.sorted() && Set(cursors).count == cursors.count)
         #expect(page["cursor"]?.intValue == cursors.last)
         let second = try #require(try server.call(100, "feed/read", ["since": .integer(cursors[4]), "limit": 2])["result"])
         #expect(second["events"]?.arrayValue?.compactMap { $0["cursor"]?.intValue } == Array(cursors[5...6]))
+
+        // Deleting the session removes its events; resuming from before them is refused, not silently short.
+        #expect(try server.call(101, "session/delete", ["session": "s"])["result"] != nil)
+        let after = try #require(try server.call(102, "feed/read", [:])["result"])
+        #expect(after["events"]?.arrayValue?.map { $0["kind"]?.stringValue ?? "" } == ["sessionDeleted"])
+        let refused = try server.call(103, "feed/read", ["since": .integer(cursors[4])])
+        #expect(refused["error"]?["data"]?["kind"] == "cursor")
+        #expect(refused["error"]?["data"]?["pruned"] == true)
+        let resubscribe = try server.call(104, "subscribe", ["session": "s", "since": .integer(cursors[0])])
+        #expect(resubscribe["error"]?["data"]?["pruned"] == true)
+        #expect(try server.call(105, "feed/read", ["since": .integer(cursors.last!)])["result"] != nil)
+    }
+
+    @Test("compaction trims the events of the versions it removes")
+    func compactionTrimsTheFeed() throws {
+        let server = try ServerProcess()
+        #expect(try server.call(1, "session/create", ["session": "s"])["result"] != nil)
+        for n in 0..<10 {
+            #expect(try server.call(2 + n, "entity/put", ["session": "s", "type": "T", "id": "a", "data": ["n": .integer(n)]])["result"] != nil)
+        }
+        #expect(try server.call(20, "session/compact", ["session": "s", "keepLast": 3])["result"]?["removedVersions"] == 8)
+        let events = try #require(try server.call(21, "feed/read", ["session": "s"])["result"]?["events"]?.arrayValue)
+        #expect(events.filter { $0["kind"] == "committed" }.compactMap { $0["version"]?.intValue } == [9, 10, 11])
+        #expect(try server.call(22, "feed/read", ["session": "s", "since": 1])["error"]?["data"]?["pruned"] == true)
     }
 
     @Test("a subscriber gets matching events exactly once, in order, each before the response of the request that caused it")

@@ -42,7 +42,7 @@ enum EntityData {
         init(_ db: Database) { self.db = db }
     }
 
-    static let cache = Cache(capacityBytes: 64 << 20)
+    static let cache = Cache(capacityBytes: 16 << 20)
 
     /// Stores whole the delta rows that `condition` (SQL over `entity_version v`) selects, in
     /// the order they were written: before their base rows are removed, or when their type gains
@@ -117,7 +117,10 @@ enum EntityData {
             }
         }
 
+        /// Keeps `entry` if its entity is large enough to be stored as deltas; smaller ones are
+        /// always keyframes, read straight from their row, and not worth the memory.
         private func store(_ rowID: Int64, _ entry: Entry) {
+            guard entry.cost >= EntityData.smallestDeltaEntity else { return }
             lock.withLock {
                 if let old = entries.updateValue(entry, forKey: rowID) {
                     totalCost -= old.cost

@@ -53,6 +53,27 @@ extension Event {
 
 extension Database {
     /// Appends an event in the current transaction.
+    /// Removes a session's events that `condition` (SQL over `event`) selects, and notes the
+    /// highest cursor removed, so readers resuming before it learn that they missed events.
+    func trimEvents(session: String, where condition: String = "1", _ arguments: StatementArguments = []) throws {
+        let through = try Int64.fetchOne(self, sql: "SELECT max(cursor) FROM event WHERE session = ? AND (\(condition))", arguments: [session] + arguments)
+        guard let through else { return }
+        try execute(sql: "DELETE FROM event WHERE session = ? AND (\(condition))", arguments: [session] + arguments)
+        try run("""
+            INSERT INTO event_trim(session, through) VALUES (?, ?)
+            ON CONFLICT(session) DO UPDATE SET through = max(through, excluded.through)
+            """, [session, through])
+    }
+
+    /// A reader resuming after `since` must not have missed trimmed events (of `session`, or of
+    /// any session when nil): else NOT_FOUND, kind `cursor`, `pruned: true`.
+    func checkCursor(_ since: Int64, session: String?) throws {
+        let through = try fetchOne(Int64.self, "SELECT max(through) FROM event_trim WHERE ? IS NULL OR session = ?", [session, session])
+        guard let through, since < through else { return }
+        throw EngineError.notFound("cursor", ["cursor": .integer(Int(since)), "pruned": true],
+                                   "\(since): events after it were removed by compaction or session/delete; read the feed again from cursor \(through)")
+    }
+
     func appendEvent(_ kind: Event.Kind, session: String, branch: String? = nil, version: Int? = nil, actor: String? = nil,
                      message: String? = nil, changes: [Change]? = nil, detail: JSONValue? = nil) throws {
         try run("""

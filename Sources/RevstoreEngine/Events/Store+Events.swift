@@ -6,6 +6,7 @@ extension Store {
     /// as `since` next time.
     public func feed(session: String?, since: Int64?, limit: Int) async throws(EngineError) -> (events: [Event], cursor: Int64) {
         try await read { db in
+            if let since { try db.checkCursor(since, session: session) }
             let events = try db.fetchAll(Row.self, """
                 SELECT * FROM event WHERE cursor > ? AND (? IS NULL OR session = ?) ORDER BY cursor LIMIT ?
                 """, [since ?? 0, session, session, limit]).map(Event.init(row:))
@@ -18,6 +19,7 @@ extension Store {
     public func submitSubscribe(_ filter: EventFilter, since: Int64?, deliver: @escaping EventHub.Deliver) -> WriteTicket<SubscriptionTicket> {
         submitWrite { [events] db in
             if let since, since < 0 { throw EngineError.invalidArgument("since is a cursor, 0 or more", path: "since") }
+            if let since { try db.checkCursor(since, session: filter.session) }
             let latest = try db.fetchOne(Int64.self, "SELECT coalesce(max(cursor), 0) FROM event", []) ?? 0
             let registered = events.register(filter, since: since, latest: latest, deliver: deliver)
             return SubscriptionTicket(id: registered.id, cursor: registered.cursor)

@@ -87,6 +87,11 @@ extension Store {
             AND NOT EXISTS (SELECT 1 FROM temp.keep_point k WHERE k.branch_id = version.branch_id AND k.number = version.number)
             """, [session.id])
         let removedVersions = db.changesCount
+        // Events about removed versions go too, so the feed does not grow without bound.
+        try db.trimEvents(session: session.name, where: """
+            kind IN ('committed', 'reviewed', 'tagSet', 'tagDeleted') AND EXISTS (SELECT 1 FROM version v JOIN branch b ON b.id = v.branch_id
+                WHERE b.session_id = ? AND b.name = event.branch AND v.number = event.version AND v.pruned = 1)
+            """, [session.id])
         let kept = try db.fetchOne(Int.self, "SELECT count(*) FROM version WHERE pruned = 0 AND branch_id IN (SELECT id FROM branch WHERE session_id = ?)", [session.id]) ?? 0
         return CompactionReport(removedVersions: removedVersions, removedEntityVersions: removedEntityVersions, keptVersions: kept)
     }

@@ -194,6 +194,13 @@ enum StoreSchema {
                 UPDATE entity_version SET keyframe_bytes = length(CAST(data AS BLOB));
                 """)
         }
+        migrator.registerMigration("v6: trimmed feed") { db in
+            try db.execute(sql: """
+                -- The highest cursor of a session's events removed by compaction or session/delete:
+                -- a reader resuming from before it would miss events, so it is told so.
+                CREATE TABLE event_trim(session TEXT PRIMARY KEY, through INTEGER NOT NULL) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

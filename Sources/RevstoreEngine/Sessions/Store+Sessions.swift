@@ -50,6 +50,7 @@ extension Store {
             try db.run("UPDATE branch SET base_branch_id = NULL WHERE session_id = ?", [session.id])
             try db.run("DELETE FROM branch WHERE session_id = ?", [session.id])
             try db.run("DELETE FROM session WHERE id = ?", [session.id])
+            try db.trimEvents(session: name)
             try db.appendEvent(.sessionDeleted, session: name)
             return true
         }
