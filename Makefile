@@ -62,6 +62,7 @@ bench: release
 	$(PYTHON) bench/branches.py
 	$(PYTHON) bench/queries.py
 	$(PYTHON) bench/events.py
+	$(PYTHON) bench/storage.py
 
 clean:
 	rm -rf .build dist bench/bin bench/results $(PY_VENV)
