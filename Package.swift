@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "RevstoreJSON", targets: ["RevstoreJSON"]),
         .library(name: "RevstoreJSONRPC", targets: ["RevstoreJSONRPC"]),
         .library(name: "RevstoreServer", targets: ["RevstoreServer"]),
+        .library(name: "RevstoreMCP", targets: ["RevstoreMCP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -40,10 +41,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Revstore as an MCP memory server (`revstore mcp`), on the same JSON-RPC layer and engine.
+        .target(
+            name: "RevstoreMCP",
+            dependencies: [
+                "RevstoreEngine",
+                "RevstoreJSON",
+                "RevstoreJSONRPC",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "revstore",
             dependencies: [
                 "RevstoreServer",
+                "RevstoreMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

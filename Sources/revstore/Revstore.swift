@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RevstoreEngine
 import RevstoreJSONRPC
+import RevstoreMCP
 import RevstoreServer
 
 @main
@@ -14,13 +15,19 @@ struct Revstore: ParsableCommand {
             Spawn it beside your program and write one JSON-RPC request per line to its stdin;
             responses and event notifications come back one per line on stdout. Logs go to
             stderr only. The store is one SQLite file that several processes may share.
+            `revstore` alone is `revstore serve`.
 
             Example:
               echo '{"jsonrpc":"2.0","id":1,"method":"ping"}' | revstore --memory
             """,
-        version: RevstoreServer.version
+        version: RevstoreServer.version,
+        subcommands: [Serve.self, MCP.self],
+        defaultSubcommand: Serve.self
     )
+}
 
+/// Where the store is and how it is opened; every command takes these.
+struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The SQLite store file. Default: $REVSTORE_DB, else revstore.sqlite in the working directory.", valueName: "path"))
     var db: String?
 
@@ -45,7 +52,15 @@ struct Revstore: ParsableCommand {
         if memory, db != nil { throw ValidationError("--memory and --db cannot be used together.") }
     }
 
-    func run() throws {
+    var transportOptions: StdioTransport.Options {
+        var options = StdioTransport.Options()
+        options.maximumMessageBytes = maxMessageBytes
+        return options
+    }
+
+    /// Moves the protocol's stdout aside, sets up logging to stderr and opens the store; a store
+    /// that cannot be opened ends the process with one line naming the path and the cause.
+    func start() throws -> (store: Store, logger: Logger, protocolFD: Int32) {
         let protocolFD = ProcessPlumbing.prepare()
         let level = logLevel
         LoggingSystem.bootstrap { label in
@@ -54,31 +69,85 @@ struct Revstore: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "revstore")
-
-        let location: StoreConfiguration.Location
-        if memory {
-            location = .memory
-        } else {
-            location = .file(db ?? ProcessInfo.processInfo.environment["REVSTORE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "revstore.sqlite")
-        }
-        let store: Store
+        let location: StoreConfiguration.Location = memory
+            ? .memory
+            : .file(db ?? ProcessInfo.processInfo.environment["REVSTORE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "revstore.sqlite")
         do {
-            store = try Store(StoreConfiguration(location: location, durability: durability, busyTimeout: busyTimeout))
+            let store = try Store(StoreConfiguration(location: location, durability: durability, busyTimeout: busyTimeout))
+            if store.isReadOnly {
+                logger.notice("the store is read-only: reads work, writes fail with STORAGE_ERROR", metadata: ["store": "\(store.path)"])
+            }
+            return (store, logger, protocolFD)
         } catch {
             // One plain line, whatever --log-level says: the host shows it to a person.
             FileHandle.standardError.write(Data("revstore: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
-        if store.isReadOnly {
-            logger.notice("the store is read-only: reads work, writes fail with STORAGE_ERROR", metadata: ["store": "\(store.path)"])
-        }
-
-        var transportOptions = StdioTransport.Options()
-        transportOptions.maximumMessageBytes = maxMessageBytes
-        let context = ServerContext(store: store, maximumMessageBytes: maxMessageBytes, logger: logger)
-        let code = RevstoreServer.serve(context: context, inputFD: STDIN_FILENO, outputFD: protocolFD, transportOptions: transportOptions)
-        Foundation.exit(code)
     }
+}
+
+extension Revstore {
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the Revstore protocol on stdin/stdout (the default command).",
+            discussion: """
+                Example:
+                  echo '{"jsonrpc":"2.0","id":1,"method":"ping"}' | revstore serve --memory
+                """
+        )
+
+        @OptionGroup var options: StoreOptions
+
+        func run() throws {
+            let (store, logger, protocolFD) = try options.start()
+            let context = ServerContext(store: store, maximumMessageBytes: options.maxMessageBytes, logger: logger)
+            Foundation.exit(RevstoreServer.serve(context: context, inputFD: STDIN_FILENO, outputFD: protocolFD, transportOptions: options.transportOptions))
+        }
+    }
+
+    struct MCP: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mcp",
+            abstract: "Serve MCP on stdin/stdout: a knowledge-graph memory that keeps every version.",
+            discussion: """
+                The reference memory server's tools (create_entities, add_observations, read_graph, …)
+                plus list_versions, diff_versions, rollback and branches. Several agents may share one
+                store file. An MCP client's configuration:
+
+                  {"mcpServers": {"memory": {"command": "revstore", "args": ["mcp", "--db", "/path/to/memory.sqlite"]}}}
+
+                Example:
+                  revstore mcp --db memory.sqlite --session project-x
+                """
+        )
+
+        @OptionGroup var options: StoreOptions
+
+        @Option(name: .long, help: ArgumentHelp("The session that holds the memory; made if missing.", valueName: "name"))
+        var session = "memory"
+
+        func run() throws {
+            let (store, logger, protocolFD) = try options.start()
+            let context = MCPContext(store: store, session: session, serverVersion: RevstoreServer.version, logger: logger)
+            let prepared = Prepared()
+            Task {
+                do { try await context.prepare() } catch { prepared.failure = error }
+                prepared.done.signal()
+            }
+            prepared.done.wait()
+            if let failure = prepared.failure {
+                FileHandle.standardError.write(Data("revstore: cannot prepare session \(session): \(failure)\n".utf8))
+                throw ExitCode(1)
+            }
+            Foundation.exit(MCPServer.serve(context: context, inputFD: STDIN_FILENO, outputFD: protocolFD, transportOptions: options.transportOptions))
+        }
+    }
+}
+
+/// Waits, in a synchronous command, for the memory's session to be ready.
+private final class Prepared: @unchecked Sendable {
+    let done = DispatchSemaphore(value: 0)
+    var failure: (any Error)?
 }
 
 extension StoreConfiguration.Durability: ExpressibleByArgument {}

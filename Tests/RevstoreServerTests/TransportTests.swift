@@ -250,7 +250,12 @@ struct TransportTests {
         }
         let help = try run(["--help"])
         #expect(help.0 == 0)
-        #expect(help.1.contains("--durability"))
+        #expect(help.1.contains("serve (default)") && help.1.contains("mcp"))
+        for command in ["serve", "mcp"] {
+            let commandHelp = try run([command, "--help"])
+            #expect(commandHelp.0 == 0)
+            #expect(commandHelp.1.contains("--durability") && commandHelp.1.contains("Example:"))
+        }
         let version = try run(["--version"])
         #expect(version.0 == 0)
         #expect(version.1.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)

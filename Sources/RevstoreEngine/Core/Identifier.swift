@@ -9,10 +9,10 @@ import Darwin
 /// Foundation's `UUID()` on Linux opens and reads `/dev/urandom` for each one, three system
 /// calls per id, and a commit makes several ids. `arc4random_buf` (glibc 2.36+, and every BSD)
 /// draws from a buffered ChaCha20 generator that rarely enters the kernel.
-enum Identifier {
+public enum Identifier {
     private static let hex = Array("0123456789abcdef".utf8)
 
-    static func make() -> String {
+    public static func make() -> String {
         var random: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &random) { arc4random_buf($0.baseAddress!, $0.count) }
         let high = (random.0 & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000  // version 4
