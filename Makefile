@@ -3,7 +3,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 PREFIX ?= /usr/local
 
-.PHONY: build release install dist test test-protocol test-swift test-examples test-python test-node bench clean
+.PHONY: build release install dist venv test test-protocol test-swift test-examples test-python test-mcp test-node bench clean
 PY_VENV ?= clients/python/.venv
 # The release binary every suite but the Swift one runs; built once per `make test`.
 RELEASE_BIN = .build/release/revstore
@@ -31,7 +31,7 @@ dist: release
 	REVSTORE_BUNDLE=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pip wheel -q --disable-pip-version-check --no-deps -w dist ./clients/python
 	$(PYTHON) scripts/pack_node.py --binary $(RELEASE_BIN) --out dist
 
-test: build release test-protocol test-swift test-examples test-python test-node
+test: build release test-protocol test-swift test-examples test-python test-mcp test-node
 
 test-swift: build
 	$(SWIFT) test
@@ -46,11 +46,18 @@ test-protocol:
 test-examples: dist
 	$(PYTHON) scripts/run_readme_examples.py README.md
 
-# The Python client, in a virtual environment of its own, against the release build.
-test-python: release
+# One virtual environment for the Python suites: the client (editable) and the MCP SDK.
+venv:
 	$(PYTHON) -m venv $(PY_VENV)
-	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[test]'
+	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[test]' -r tests/mcp/requirements.txt
+
+# The Python client against the release build.
+test-python: release venv
 	REVSTORE_BIN=$(CURDIR)/$(RELEASE_BIN) $(PY_VENV)/bin/python -m pytest -q clients/python
+
+# `revstore mcp`, driven by the official MCP SDK's stdio client.
+test-mcp: release venv
+	REVSTORE_BIN=$(CURDIR)/$(RELEASE_BIN) $(PY_VENV)/bin/python -m pytest -q -p no:asyncio tests/mcp
 
 # The Node client (standard library only), with its types checked by tsc.
 test-node: release
