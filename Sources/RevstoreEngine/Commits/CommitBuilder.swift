@@ -234,6 +234,41 @@ struct CommitBuilder {
     /// Writes the new version; when nothing changed (and not `allowEmpty`) writes nothing.
     mutating func finish(message: String?, metadata: JSONValue?, allowEmpty: Bool, turn: String? = nil) throws -> CommitResult {
         let version = newVersion
+        let rows = try plan()
+        guard !rows.isEmpty || allowEmpty else {
+            return CommitResult(session: session.name, branch: branch.name, version: branch.head, created: false, changes: [])
+        }
+        var changes: [Change] = []
+        for (entity, kind) in rows {
+            changes.append(try write(entity, change: kind, version: version))
+        }
+        try db.run("""
+            INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
+        try db.run("UPDATE branch SET head = ? WHERE id = ?", [version, branch.id])
+        try db.appendEvent(.committed, session: session.name, branch: branch.name, version: version, actor: actor, message: message,
+                           changes: changes, detail: turn.map { ["turn": .string($0)] })
+        return CommitResult(session: session.name, branch: branch.name, version: version, created: true, changes: changes)
+    }
+
+    /// What `finish` would write, written nowhere: the next version's rows, for reads through a
+    /// turn. Empty when nothing would change.
+    mutating func overlay() throws -> Overlay {
+        Overlay(sessionID: session.id, version: newVersion, rows: try plan().map { entity, kind in
+            let row = newRow(entity, change: kind, version: newVersion)
+            return Overlay.Row(
+                key: entity.key, type: entity.type, id: entity.id, branchID: branch.id, version: newVersion, number: row.number,
+                change: kind, versionID: Identifier.make(), parentVersionID: row.parentVersionID, lineageID: row.lineageID,
+                data: entity.data!.canonicalText, deleted: entity.deleted, createdAt: row.createdAt, createdAtVersion: row.createdAtVersion,
+                createdBy: row.createdBy, updatedAt: now, updatedBy: actor, deletedAt: row.deletedAt, deletedBy: row.deletedBy,
+                supersedes: entity.before.flatMap { $0.branchID == branch.id ? $0.id : nil })
+        })
+    }
+
+    /// The entities this commit changes, and how, once references, unique fields and
+    /// propagation are settled.
+    private mutating func plan() throws -> [(Working, Change.Kind)] {
         var rows: [(Working, Change.Kind)] = []
         for reference in order where touched.contains(reference) {
             let entity = working[reference]!
@@ -250,24 +285,10 @@ struct CommitBuilder {
             }
             rows.append((entity, kind))
         }
-        guard !rows.isEmpty || allowEmpty else {
-            return CommitResult(session: session.name, branch: branch.name, version: branch.head, created: false, changes: [])
-        }
+        guard !rows.isEmpty else { return [] }
         try checkReferencesAndUniqueness(rows.map(\.0))
         rows += try propagation(from: rows.map { Reference(type: $0.0.type, id: $0.0.id) })
-
-        var changes: [Change] = []
-        for (entity, kind) in rows {
-            changes.append(try write(entity, change: kind, version: version))
-        }
-        try db.run("""
-            INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
-        try db.run("UPDATE branch SET head = ? WHERE id = ?", [version, branch.id])
-        try db.appendEvent(.committed, session: session.name, branch: branch.name, version: version, actor: actor, message: message,
-                           changes: changes, detail: turn.map { ["turn": .string($0)] })
-        return CommitResult(session: session.name, branch: branch.name, version: version, created: true, changes: changes)
+        return rows
     }
 
     // MARK: - Declared types: references, unique fields, propagation
@@ -359,6 +380,22 @@ struct CommitBuilder {
             """, arguments: visible.arguments + [session.id, type] + StatementArguments(ids))
     }
 
+    /// The columns of an entity's next version that follow from its previous one.
+    private func newRow(_ entity: Working, change: Change.Kind, version: Int) -> (number: Int, parentVersionID: String?, lineageID: String,
+        createdAt: String, createdAtVersion: Int, createdBy: String?, deletedAt: String?, deletedBy: String?) {
+        let before = entity.before
+        return (
+            number: (before?.number ?? 0) + 1,
+            parentVersionID: entity.forkedFrom?.versionID ?? before?.versionID,
+            lineageID: entity.forkedFrom?.lineageID ?? before?.lineageID ?? Identifier.make(),
+            createdAt: before?.createdAt ?? now,
+            createdAtVersion: before?.createdAtVersion ?? version,
+            createdBy: before == nil ? actor : before?.createdBy,
+            deletedAt: entity.deleted ? (before?.deleted == true ? before?.deletedAt : now) : nil,
+            deletedBy: entity.deleted ? (before?.deleted == true ? before?.deletedBy : actor) : nil
+        )
+    }
+
     private mutating func write(_ entity: Working, change: Change.Kind, version: Int) throws -> Change {
         let key: Int64
         if let existing = entity.key {
@@ -373,25 +410,20 @@ struct CommitBuilder {
         }
         let data = entity.data!
         let stored = try storedForm(of: data, entity)
+        let row = newRow(entity, change: change, version: version)
         let versionID = Identifier.make()
-        let number = (before?.number ?? 0) + 1
-        let deletedAt = entity.deleted ? (before?.deleted == true ? before?.deletedAt : now) : nil
-        let deletedBy = entity.deleted ? (before?.deleted == true ? before?.deletedBy : actor) : nil
         try db.run("""
             INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,
                 lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by,
                 delta, base_id, chain_bytes, keyframe_bytes)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [
-                key, entity.type, branch.id, version, number, change.rawValue, versionID,
-                entity.forkedFrom?.versionID ?? before?.versionID,
-                entity.forkedFrom?.lineageID ?? before?.lineageID ?? Identifier.make(),
-                stored.data, entity.deleted, before?.createdAt ?? now, before?.createdAtVersion ?? version,
-                before == nil ? actor : before?.createdBy, now, actor, deletedAt, deletedBy,
+                key, entity.type, branch.id, version, row.number, change.rawValue, versionID, row.parentVersionID, row.lineageID,
+                stored.data, entity.deleted, row.createdAt, row.createdAtVersion, row.createdBy, now, actor, row.deletedAt, row.deletedBy,
                 stored.delta, stored.delta == nil ? nil : before?.id, stored.chainBytes, stored.keyframeBytes,
             ])
         EntityData.cache.remember(rowID: db.lastInsertedRowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
-        return Change(type: entity.type, id: entity.id, change: change, version: number, versionId: versionID)
+        return Change(type: entity.type, id: entity.id, change: change, version: row.number, versionId: versionID)
     }
 
     /// How a new version of the entity is stored: a delta from the version before it while the

@@ -75,19 +75,24 @@ public final class Store: Sendable {
         writes.submit(work)
     }
 
-    /// Runs `work` in the writer's transaction, in order with the writes, then undoes it: for
-    /// reads of a state that exists only while the work runs (reads through a turn).
-    func submitScratch<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
-        writes.submit(scratch: true, work)
-    }
-
-    /// Runs `work` at a read position: on a snapshot, or through a turn's staged changes.
+    /// Runs `work` at a read position: on a snapshot; through a turn, with the turn's staged
+    /// changes laid over it (`Overlay`), on a reader like any other read.
     func read<Value: Sendable>(at position: ReadPosition, _ work: @escaping @Sendable (Database, ResolvedPosition) throws -> Value) async throws(EngineError) -> Value {
         guard position.turn != nil else {
             return try await read { db in try work(db, try db.resolve(position)) }
         }
         do {
-            return try await submitScratch { db in try work(db, try Self.resolveThroughTurn(position, in: db)) }.value()
+            // Not `read`: that forbids even the temporary views an overlay makes. The transaction
+            // keeps the overlay and the data under it one snapshot.
+            return try await database.unsafeRead { db in
+                var value: Value?
+                try db.inTransaction(.deferred) {
+                    let (resolved, overlay) = try Self.turnOverlay(position, in: db)
+                    value = try db.reading(through: overlay) { try work(db, resolved) }
+                    return .commit
+                }
+                return value!
+            }
         } catch {
             throw EngineError(error)
         }

@@ -43,8 +43,6 @@ public final class WriteTicket<Value: Sendable>: @unchecked Sendable {
 /// acknowledged only once durable. A write that throws is rolled back alone.
 final class WriteQueue: @unchecked Sendable {
     private struct Pending {
-        /// Rolled back even when it succeeds: work that only looks at a state it builds.
-        let scratch: Bool
         let apply: (Database) throws -> Void
         let commit: () -> Void
         let fail: (EngineError) -> Void
@@ -66,11 +64,10 @@ final class WriteQueue: @unchecked Sendable {
     }
 
     /// Queues `work`; the ticket completes after the transaction that ran it commits.
-    func submit<Value: Sendable>(scratch: Bool = false, _ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
+    func submit<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
         let ticket = WriteTicket<Value>()
         var outcome: Value?
         let entry = Pending(
-            scratch: scratch,
             apply: { db in outcome = try work(db) },
             commit: { ticket.complete(.success(outcome!)) },
             fail: { ticket.complete(.failure($0)) }
@@ -109,7 +106,7 @@ final class WriteQueue: @unchecked Sendable {
                     do {
                         try db.inSavepoint {
                             try write.apply(db)
-                            return write.scratch ? .rollback : .commit
+                            return .commit
                         }
                     } catch {
                         failures[index] = EngineError(error)

@@ -75,13 +75,11 @@ extension Store {
                                detail: ["turn": .string(id), "stagedOps": .integer(position)])
             var entity: Entity?
             if let target {
-                // Read the entity through the turn, then undo that application.
-                try db.inSavepoint {
-                    let resolved = try Self.resolveThroughTurn(ReadPosition(session: turn.session, turn: id), in: db)
-                    entity = try db.entityKey(session: resolved.session, type: target.type, id: target.id)
+                let (resolved, overlay) = try Self.turnOverlay(ReadPosition(session: turn.session, turn: id), in: db)
+                entity = try db.reading(through: overlay) {
+                    try db.entityKey(session: resolved.session, type: target.type, id: target.id)
                         .flatMap { try db.entityRow(entityKey: $0, segments: resolved.segments) }?
                         .entity(branchNames: resolved.branchNames)
-                    return .rollback
                 }
             }
             return StagedResult(turn: turn, entity: entity)
@@ -144,10 +142,10 @@ extension Store {
             .map { try CommitOperation(stored: try JSONParser.parse($0)) }
     }
 
-    /// Applies a turn's staged ops to its branch head inside the caller's savepoint, and
-    /// resolves the read position there.
-    static func resolveThroughTurn(_ position: ReadPosition, in db: Database) throws -> ResolvedPosition {
-        guard let id = position.turn else { return try db.resolve(position) }
+    /// A read position through a turn: its branch's head with the turn's staged ops as an
+    /// overlay over it, the version they would make. Nothing is written.
+    static func turnOverlay(_ position: ReadPosition, in db: Database) throws -> (ResolvedPosition, Overlay) {
+        guard let id = position.turn else { preconditionFailure("not a read through a turn") }
         if position.at != nil { throw EngineError.invalidArgument("a read through a turn reads its staged state; it cannot also name a version", path: "at") }
         let turn = try openTurn(id, in: db)
         guard turn.session == position.session else {
@@ -156,12 +154,15 @@ extension Store {
         if let branch = position.branch, branch != turn.branch {
             throw EngineError.invalidState("turn \(id) is on branch \"\(turn.branch)\", not \"\(branch)\"")
         }
-        let session = try db.sessionRow(turn.session)
-        let branch = try db.branchRow(session: session, name: turn.branch)
-        var builder = try CommitBuilder(db: db, session: session, branch: branch, actor: turn.actor)
+        var resolved = try db.resolve(ReadPosition(session: turn.session, branch: turn.branch))
+        var builder = try CommitBuilder(db: db, session: resolved.session, branch: resolved.branch, actor: turn.actor)
         try builder.apply(try stagedOperations(id, in: db))
-        _ = try builder.finish(message: nil, metadata: nil, allowEmpty: false, turn: id)
-        return try db.resolve(ReadPosition(session: turn.session, branch: turn.branch))
+        let overlay = try builder.overlay()
+        if !overlay.rows.isEmpty {
+            resolved.version = overlay.version
+            resolved.segments = try db.segments(of: resolved.branch, at: overlay.version)
+        }
+        return (resolved, overlay)
     }
 
     /// What an op must be whatever state it meets: valid names and object data.
