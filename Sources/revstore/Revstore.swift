@@ -21,7 +21,10 @@ struct Revstore: ParsableCommand {
               echo '{"jsonrpc":"2.0","id":1,"method":"ping"}' | revstore --memory
             """,
         version: RevstoreServer.version,
-        subcommands: [Serve.self, MCP.self],
+        subcommands: [
+            Serve.self, MCP.self, Call.self, Sessions.self, Log.self, Show.self, Diff.self, History.self, Branches.self, Tags.self,
+            Stats.self, Compact.self, Vacuum.self, Check.self, Export.self, Import.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }
@@ -58,10 +61,9 @@ struct StoreOptions: ParsableArguments {
         return options
     }
 
-    /// Moves the protocol's stdout aside, sets up logging to stderr and opens the store; a store
-    /// that cannot be opened ends the process with one line naming the path and the cause.
-    func start() throws -> (store: Store, logger: Logger, protocolFD: Int32) {
-        let protocolFD = ProcessPlumbing.prepare()
+    /// Sets up logging to stderr and opens the store; a store that cannot be opened ends the
+    /// process with one line naming the path and the cause.
+    func open() throws -> (store: Store, logger: Logger) {
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -77,12 +79,20 @@ struct StoreOptions: ParsableArguments {
             if store.isReadOnly {
                 logger.notice("the store is read-only: reads work, writes fail with STORAGE_ERROR", metadata: ["store": "\(store.path)"])
             }
-            return (store, logger, protocolFD)
+            return (store, logger)
         } catch {
             // One plain line, whatever --log-level says: the host shows it to a person.
             FileHandle.standardError.write(Data("revstore: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// For a server on stdio: moves the protocol's stdout aside (so nothing else can reach it),
+    /// then opens the store.
+    func startServing() throws -> (store: Store, logger: Logger, protocolFD: Int32) {
+        let protocolFD = ProcessPlumbing.prepare()
+        let (store, logger) = try open()
+        return (store, logger, protocolFD)
     }
 }
 
@@ -99,7 +109,7 @@ extension Revstore {
         @OptionGroup var options: StoreOptions
 
         func run() throws {
-            let (store, logger, protocolFD) = try options.start()
+            let (store, logger, protocolFD) = try options.startServing()
             let context = ServerContext(store: store, maximumMessageBytes: options.maxMessageBytes, logger: logger)
             Foundation.exit(RevstoreServer.serve(context: context, inputFD: STDIN_FILENO, outputFD: protocolFD, transportOptions: options.transportOptions))
         }
@@ -127,27 +137,17 @@ extension Revstore {
         var session = "memory"
 
         func run() throws {
-            let (store, logger, protocolFD) = try options.start()
+            let (store, logger, protocolFD) = try options.startServing()
             let context = MCPContext(store: store, session: session, serverVersion: RevstoreServer.version, logger: logger)
-            let prepared = Prepared()
-            Task {
-                do { try await context.prepare() } catch { prepared.failure = error }
-                prepared.done.signal()
-            }
-            prepared.done.wait()
-            if let failure = prepared.failure {
-                FileHandle.standardError.write(Data("revstore: cannot prepare session \(session): \(failure)\n".utf8))
+            do {
+                try blocking { try await context.prepare() }
+            } catch {
+                FileHandle.standardError.write(Data("revstore: cannot prepare session \(session): \(error)\n".utf8))
                 throw ExitCode(1)
             }
             Foundation.exit(MCPServer.serve(context: context, inputFD: STDIN_FILENO, outputFD: protocolFD, transportOptions: options.transportOptions))
         }
     }
-}
-
-/// Waits, in a synchronous command, for the memory's session to be ready.
-private final class Prepared: @unchecked Sendable {
-    let done = DispatchSemaphore(value: 0)
-    var failure: (any Error)?
 }
 
 extension StoreConfiguration.Durability: ExpressibleByArgument {}

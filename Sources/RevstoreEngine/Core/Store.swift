@@ -109,10 +109,19 @@ public final class Store: Sendable {
 }
 
 extension Store {
-    /// SQLite's own consistency check of the whole file: an empty list when all is well.
+    /// SQLite's own consistency check of the whole file, and every entity version stored as a
+    /// delta rebuilt whole: an empty list when all is well.
     public func integrityCheck() async throws(EngineError) -> [String] {
         try await read { db in
-            try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            for row in try Row.fetchAll(db, sql: "SELECT id, version_id FROM entity_version WHERE delta IS NOT NULL ORDER BY id") {
+                do {
+                    _ = try EntityData.cache.text(rowID: row["id"], versionID: row["version_id"], in: db)
+                } catch {
+                    problems.append("entity version \(row["version_id"] as String) cannot be rebuilt: \(EngineError(error).message)")
+                }
+            }
+            return problems
         }
     }
 }
