@@ -11,27 +11,13 @@ struct StorageErrorTests {
         #expect(try server.call(1, "session/create", ["session": "s"])["result"] != nil)
 
         // Another process takes SQLite's write lock and holds it.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["python3", "-c", """
-            import sqlite3, sys, time
-            db = sqlite3.connect(sys.argv[1], isolation_level=None)
-            db.execute('BEGIN IMMEDIATE')
-            print('locked', flush=True)
-            sys.stdin.read()
-            """, path]
-        let holderInput = Pipe(), holderOutput = Pipe()
-        holder.standardInput = holderInput
-        holder.standardOutput = holderOutput
-        try holder.run()
-        _ = holderOutput.fileHandleForReading.availableData  // "locked"
+        let holder = try LockHolder(path)
 
         let busy = try server.call(2, "entity/put", ["session": "s", "type": "T", "id": "a", "data": [:]])
         #expect(busy["error"]?["code"] == -32008)
         #expect(busy["error"]?["data"]?["reason"] == "BUSY")
 
-        try holderInput.fileHandleForWriting.close()
-        holder.waitUntilExit()
+        holder.release()
         #expect(try server.call(3, "entity/put", ["session": "s", "type": "T", "id": "a", "data": [:]])["result"]?["version"] == 2)
     }
 
@@ -45,24 +31,8 @@ struct StorageErrorTests {
         #expect(try server.call(4, "entity/patch", ["session": "s", "type": "T", "id": "a", "patch": ["n": 2], "turn": .string(turn)])["result"] != nil)
         #expect(try server.call(5, "entity/put", ["session": "s", "type": "T", "id": "b", "data": ["n": 3], "turn": .string(turn)])["result"] != nil)
 
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1], isolation_level=None)
-            db.execute('BEGIN IMMEDIATE')
-            print('locked', flush=True)
-            sys.stdin.read()
-            """, path]
-        let holderInput = Pipe(), holderOutput = Pipe()
-        holder.standardInput = holderInput
-        holder.standardOutput = holderOutput
-        try holder.run()
-        _ = holderOutput.fileHandleForReading.availableData  // "locked"
-        defer {
-            try? holderInput.fileHandleForWriting.close()
-            holder.waitUntilExit()
-        }
+        let holder = try LockHolder(path)
+        defer { holder.release() }
 
         let read = try server.call(6, "entity/get", ["session": "s", "type": "T", "id": "a", "turn": .string(turn)])
         #expect(read["result"]?["entity"]?["data"]?["n"] == 2)

@@ -130,24 +130,8 @@ struct StoreFileTests {
     @Test("a store locked by another process past --busy-timeout: exit 1, 'locked'")
     func locked() throws {
         let path = try Self.existingStore()
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            db = sqlite3.connect(sys.argv[1], isolation_level=None)
-            db.execute('BEGIN EXCLUSIVE')
-            print('locked', flush=True)
-            sys.stdin.read()
-            """, path]
-        let holderInput = Pipe(), holderOutput = Pipe()
-        holder.standardInput = holderInput
-        holder.standardOutput = holderOutput
-        try holder.run()
-        _ = holderOutput.fileHandleForReading.availableData  // "locked"
-        defer {
-            try? holderInput.fileHandleForWriting.close()
-            holder.waitUntilExit()
-        }
+        let holder = try LockHolder(path, mode: "EXCLUSIVE")
+        defer { holder.release() }
         let server = try ServerProcess(["--db", path, "--busy-timeout", "0.2"])
         #expect(server.waitForExit(timeout: 10) == 1)
         #expect(server.stderr.contains("revstore: Cannot open the store \(path): locked by another process"), "stderr: \(server.stderr)")
