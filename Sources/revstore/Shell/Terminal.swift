@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import RevstoreJSON
 
-/// How a command prints: for a person on a terminal (aligned, colored unless `--no-color` or
-/// `NO_COLOR`), or JSON (`--json`, or whenever stdout is not a terminal).
+/// How a command prints: for a person (aligned; colored on a terminal unless `--no-color` or
+/// `NO_COLOR`, plain through a pipe or `less`), or the protocol's JSON with `--json`.
 struct OutputOptions: ParsableArguments {
-    @Flag(name: .long, help: "Print JSON, the protocol's own result, whatever stdout is.")
+    @Flag(name: .long, help: "Print JSON, the protocol's own result, wherever stdout goes.")
     var json = false
 
     @Flag(name: .long, help: "No colors, even on a terminal (NO_COLOR does the same).")
@@ -14,7 +14,7 @@ struct OutputOptions: ParsableArguments {
     var terminal: Terminal {
         let tty = isatty(STDOUT_FILENO) == 1
         let noColorEnvironment = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        return Terminal(human: tty && !json, color: tty && !json && !noColor && !noColorEnvironment)
+        return Terminal(human: !json, color: tty && !json && !noColor && !noColorEnvironment)
     }
 }
 
