@@ -144,7 +144,7 @@ export class Revstore {
   storeVacuum(): Promise<{ bytesBefore: number; bytesAfter: number }>;
 
   feedRead(params?: { session?: string; since?: number; limit?: number }, options?: CallOptions): Promise<{ events: Event[]; cursor: number }>;
-  subscribe(filter?: { session?: string; branch?: string; types?: string[]; ids?: string[]; kinds?: Event['kind'][]; since?: number }): Subscription;
+  subscribe(filter?: { session?: string; branch?: string; types?: string[]; ids?: string[]; kinds?: Event['kind'][]; since?: number; signal?: AbortSignal }): Subscription;
 }
 
 export class Subscription implements AsyncIterable<Event> {
@@ -177,7 +177,7 @@ export class Session {
   revert(version: number, options?: { message?: string; actor?: string; force?: boolean }): Promise<CommitResult>;
   createBranch(name: string, options?: { fromAt?: At }): Promise<Session>;
   merge(source: string, options?: { message?: string; actor?: string; onConflict?: 'fail' | 'source' | 'target' }): Promise<MergeResult>;
-  subscribe(filter?: { types?: string[]; ids?: string[]; kinds?: Event['kind'][]; since?: number }): Subscription;
+  subscribe(filter?: { types?: string[]; ids?: string[]; kinds?: Event['kind'][]; since?: number; signal?: AbortSignal }): Subscription;
   turn<T>(work: (turn: TurnScope) => Promise<T>, options?: { message?: string; metadata?: Data; actor?: string }): Promise<{ value: T; commit: CommitResult }>;
 }
 

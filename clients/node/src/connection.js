@@ -172,7 +172,13 @@ export class Connection {
     const line = JSON.stringify(message) + '\n';
     const write = this.#writing.then(async () => {
       if (this.#exitError) throw this.#exitError;
-      if (!this.#child.stdin.write(line)) await Promise.race([once(this.#child.stdin, 'drain'), this.#exited]);
+      try {
+        if (!this.#child.stdin.write(line)) await Promise.race([once(this.#child.stdin, 'drain'), this.#exited]);
+      } catch (error) {
+        // A pipe that broke because the server died: say so, with its status and stderr.
+        await Promise.race([this.#exited, delay(this.#closeTimeout)]);
+        throw this.#exitError ?? error;
+      }
     });
     this.#writing = write.catch(() => {});
     return write;

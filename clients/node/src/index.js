@@ -193,8 +193,10 @@ export class Revstore {
 
   /**
    * Change events as an async iterator: `for await (const event of db.subscribe({ session, since }))`.
-   * Events are queued as they arrive, so none is lost between reads; `break` unsubscribes.
-   * @param {{session?: string, branch?: string, types?: string[], ids?: string[], kinds?: string[], since?: number}} [filter]
+   * The request is sent when this is called, so the events of every write made after it are
+   * delivered; they are queued as they arrive, so none is lost between reads. `await sub.start()`
+   * waits until the server has registered it. `break`, `close()` or an aborted `signal` unsubscribes.
+   * @param {{session?: string, branch?: string, types?: string[], ids?: string[], kinds?: string[], since?: number, signal?: AbortSignal}} [filter]
    * @returns {Subscription}
    */
   subscribe(filter = {}) { return new Subscription(this, filter); }
@@ -203,7 +205,6 @@ export class Revstore {
 /** A live subscription: iterate it for events; `cursor` is the last one seen. */
 export class Subscription {
   #db;
-  #filter;
   #queue = [];
   #waiting = null;
   #started = null;
@@ -211,17 +212,14 @@ export class Subscription {
 
   /** @param {Revstore} db @param {object} filter */
   constructor(db, filter) {
+    const { signal, ...params } = filter;
     this.#db = db;
-    this.#filter = filter;
     /** @type {string|null} */
     this.id = null;
     /** @type {number|null} */
-    this.cursor = filter.since ?? null;
-  }
-
-  /** Subscribes (iteration does this by itself). @returns {Promise<Subscription>} */
-  start() {
-    this.#started ??= this.#db.call('subscribe', this.#filter, {
+    this.cursor = params.since ?? null;
+    // Sent now, in order with the caller's later requests: none of their events can be missed.
+    this.#started = this.#db.call('subscribe', params, {
       // Runs as the response is read, before any event that follows it.
       onResult: (result) => {
         this.id = result.subscription;
@@ -231,6 +229,15 @@ export class Subscription {
       this.cursor ??= result.cursor;
       return this;
     });
+    this.#started.catch(() => {}); // reported by start() and iteration, not as an unhandled rejection
+    if (signal) {
+      if (signal.aborted) this.close();
+      else signal.addEventListener('abort', () => this.close(), { once: true });
+    }
+  }
+
+  /** Waits until the server has registered the subscription. @returns {Promise<Subscription>} */
+  start() {
     return this.#started;
   }
 
@@ -263,6 +270,7 @@ export class Subscription {
     if (this.#closed) return;
     this.#closed = true;
     this.#waiting?.(null);
+    await this.#started.catch(() => {});
     if (!this.id) return;
     this.#db.connection.removeSubscriber(this.id);
     await this.#db.call('unsubscribe', { subscription: this.id }).catch(() => {});

@@ -39,3 +39,27 @@ test('since replays missed events, then live ones, with nothing lost between rea
   assert.equal(new Set(seen).size, seen.length);
   assert.equal(subscription.cursor, seen.at(-1));
 }));
+
+test('a subscription starts when made: subscribe, write, then iterate, and the event is there', (t) => withServer(t, async (db) => {
+  const s = await db.session('s', { create: true });
+  const subscription = db.subscribe({ session: 's', kinds: ['committed'] });
+  await s.put('T', { n: 1 }, { id: 'first' });
+  for await (const event of subscription) {
+    assert.equal(event.changes[0].id, 'first');
+    break;
+  }
+}));
+
+test('an aborted signal unsubscribes', (t) => withServer(t, async (db) => {
+  const s = await db.session('s', { create: true });
+  const controller = new AbortController();
+  const subscription = s.subscribe({ kinds: ['committed'], signal: controller.signal });
+  await subscription.start();
+  const received = [];
+  const listening = (async () => { for await (const event of subscription) received.push(event); })();
+  controller.abort();
+  await listening;
+  await s.put('T', { n: 1 }, { id: 'after' });
+  assert.deepEqual(received, []);
+  await assert.rejects(db.call('unsubscribe', { subscription: subscription.id }), /subscription/);
+}));

@@ -50,3 +50,19 @@ async def test_events_are_queued_between_reads(db, session):
     ids = [(await events.__anext__()).changes[0].id for _ in range(20)]
     assert ids == [f"t{n}" for n in range(20)]
     await subscription.aclose()
+
+
+async def test_a_subscription_starts_when_made_so_no_event_is_lost(db, session):
+    # The reported trap: subscribe, write, and only then iterate.
+    pending = db.subscribe(session=session.name, kinds=["committed"])
+    await session.put("T", {"n": 1}, id="first")
+    awaited = await db.subscribe(session=session.name, kinds=["committed"])
+    await session.put("T", {"n": 2}, id="second")
+    events = pending.__aiter__()
+    assert [(await events.__anext__()).changes[0].id for _ in range(2)] == ["first", "second"]
+    assert (await awaited.__aiter__().__anext__()).changes[0].id == "second"
+    async with db.subscribe(session=session.name, kinds=["committed"]) as scoped:
+        await session.put("T", {"n": 3}, id="third")
+        assert (await scoped.__anext__()).changes[0].id == "third"
+    await pending.aclose()
+    await awaited.aclose()

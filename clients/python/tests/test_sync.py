@@ -26,3 +26,8 @@ def test_sync_facade_has_the_same_surface(binary):
             if len(kinds) == 3:
                 break
         assert kinds == ["sessionCreated", "committed", "turnStaged"]
+        # Subscribed before the write, read after it: the event is there.
+        later = s.subscribe(kinds=["committed"])
+        s.put("Note", {"text": "after"}, id="n3")
+        assert later.next(timeout=5).changes[0].id == "n3"
+        later.close()

@@ -90,6 +90,45 @@ class Connection:
                    on_result: Callable[[Any], None] | None = None) -> Any:
         """Sends a request and waits for its result; raises the mapped error. On timeout the
         server is told to cancel (``$/cancelRequest``) and ``TimeoutError`` is raised."""
+        request_id, future = self._send_now(method, params, on_result)
+        try:
+            await self._drain()
+            if timeout is None:
+                return await future
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), timeout)
+            except asyncio.TimeoutError:
+                await self.notify("$/cancelRequest", {"id": request_id})
+                raise TimeoutError(f"{method} did not answer within {timeout} s; it was cancelled") from None
+        finally:
+            self._pending.pop(request_id, None)
+            self._on_result.pop(request_id, None)
+
+    def start_call(self, method: str, params: dict[str, Any] | None = None, *,
+                   on_result: Callable[[Any], None] | None = None) -> "asyncio.Task[Any]":
+        """Writes the request now, before returning, so it is ordered before any request sent
+        after this call; the task completes with its result."""
+        request_id, future = self._send_now(method, params, on_result)
+
+        async def finish() -> Any:
+            try:
+                await self._drain()
+                return await future
+            finally:
+                self._pending.pop(request_id, None)
+                self._on_result.pop(request_id, None)
+
+        return asyncio.ensure_future(finish())
+
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params:
+            message["params"] = params
+        self._write(message)
+        await self._drain()
+
+    def _send_now(self, method: str, params: dict[str, Any] | None,
+                  on_result: Callable[[Any], None] | None) -> tuple[int, "asyncio.Future[Any]"]:
         if self._exit_error is not None:
             raise self._exit_error
         self._next_id += 1
@@ -102,30 +141,22 @@ class Connection:
         if params:
             message["params"] = {k: v for k, v in params.items() if v is not None}
         try:
-            await self._send(message)
-            if timeout is None:
-                return await future
-            try:
-                return await asyncio.wait_for(asyncio.shield(future), timeout)
-            except asyncio.TimeoutError:
-                await self.notify("$/cancelRequest", {"id": request_id})
-                raise TimeoutError(f"{method} did not answer within {timeout} s; it was cancelled") from None
-        finally:
+            self._write(message)
+        except BaseException:
             self._pending.pop(request_id, None)
             self._on_result.pop(request_id, None)
+            raise
+        return request_id, future
 
-    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
-        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
-        if params:
-            message["params"] = params
-        await self._send(message)
+    def _write(self, message: dict[str, Any]) -> None:
+        """Appends one whole line to stdin's buffer; lines never interleave, as each is one write."""
+        if self._process.stdin is None or self._process.stdin.is_closing():
+            raise self._exit_error or ServerExitedError(self._process.returncode, list(self._stderr_tail))
+        self._process.stdin.write((json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode())
 
-    async def _send(self, message: dict[str, Any]) -> None:
-        data = (json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+    async def _drain(self) -> None:
+        """Waits while the server is slow to read (one drain at a time)."""
         async with self._write_lock:
-            if self._process.stdin is None or self._process.stdin.is_closing():
-                raise self._exit_error or ServerExitedError(self._process.returncode, list(self._stderr_tail))
-            self._process.stdin.write(data)
             try:
                 await self._process.stdin.drain()
             except (BrokenPipeError, ConnectionResetError):

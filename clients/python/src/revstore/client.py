@@ -334,10 +334,13 @@ class Revstore:
 
     def subscribe(self, *, session: str | None = None, branch: str | None = None, types: Sequence[str] | None = None,
                   ids: Sequence[str] | None = None, kinds: Sequence[str] | None = None, since: int | None = None) -> "Subscription":
-        """Change events as an async iterator: ``async for event in db.subscribe(session="s", since=cursor)``.
+        """Change events: ``sub = await db.subscribe(session="s")``, then ``async for event in sub``;
+        or ``async with db.subscribe(...) as events``.
 
-        Events are queued as they arrive, so none is lost between reads. Leaving the loop (or
-        ``aclose()``, or ``async with``) unsubscribes. With ``since``, missed events come first.
+        The request is sent when this is called, so the events of every write made after it are
+        delivered, and they are queued as they arrive, so none is lost between reads. Awaiting the
+        subscription waits until the server has registered it. Leaving the loop (or ``aclose()``,
+        or ``async with``) unsubscribes. With ``since``, missed events come first.
         """
         params = {"session": session, "branch": branch, "types": list(types) if types else None,
                   "ids": list(ids) if ids else None, "kinds": list(kinds) if kinds else None, "since": since}
@@ -349,28 +352,29 @@ class Subscription:
 
     def __init__(self, db: Revstore, params: dict[str, Any]):
         self._db = db
-        self._params = params
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._started = False
         self._closed = False
         self.id: Optional[str] = None
         self.cursor: Optional[int] = params.get("since")
+        connection = db._connection
+
+        def register(result: dict[str, Any]) -> None:
+            # Runs in the reader as the response is read, before any event that follows it.
+            self.id = result["subscription"]
+            connection.add_subscriber(result["subscription"], self._queue.put_nowait)
+
+        # Sent now, in order with the caller's writes: none of their events can be missed.
+        self._response = connection.start_call("subscribe", params, on_result=register)
 
     async def start(self) -> "Subscription":
-        """Subscribes (iteration does this by itself)."""
-        if not self._started:
-            self._started = True
-            connection = self._db._connection
-
-            def register(result: dict[str, Any]) -> None:
-                # Runs in the reader as the response is read, before any event that follows it.
-                self.id = result["subscription"]
-                connection.add_subscriber(result["subscription"], self._queue.put_nowait)
-
-            result = await connection.call("subscribe", self._params, on_result=register)
-            if self.cursor is None:
-                self.cursor = result["cursor"]
+        """Waits until the server has registered the subscription; returns it."""
+        result = await self._response
+        if self.cursor is None:
+            self.cursor = result["cursor"]
         return self
+
+    def __await__(self):
+        return self.start().__await__()
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._events()

@@ -73,7 +73,19 @@ class _Proxy:
         return value
 
 
-class Revstore(_Proxy):
+class _Subscribing:
+    """``subscribe`` for the synchronous handles: the request is sent, on the loop, before it returns."""
+
+    def subscribe(self, **filters: Any) -> "Subscription":
+        target = self._target  # type: ignore[attr-defined]
+
+        async def subscribed() -> Any:
+            return await target.subscribe(**filters)
+
+        return Subscription(self._loop.run(subscribed()), self._loop)  # type: ignore[attr-defined]
+
+
+class Revstore(_Subscribing, _Proxy):
     """The synchronous client: ``Revstore.spawn(...)`` then the same methods as the async one."""
 
     @classmethod
@@ -99,7 +111,7 @@ class Revstore(_Proxy):
         self.close()
 
 
-class Session(_Proxy):
+class Session(_Subscribing, _Proxy):
     """The synchronous session handle (see ``revstore.Session``)."""
 
     def turn(self, **kwargs: Any) -> "Turn":
