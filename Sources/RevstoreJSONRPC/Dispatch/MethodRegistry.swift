@@ -19,6 +19,9 @@ public struct MethodRegistry: Sendable {
     }
 
     private(set) var handlers: [String: Handler] = [:]
+    /// Checks every typed method's params before they are decoded (set it before registering);
+    /// throw an `RPCError` to refuse them.
+    public var checkParams: @Sendable (JSONValue?) throws -> Void = { _ in }
 
     public init() {}
 
@@ -44,25 +47,28 @@ public struct MethodRegistry: Sendable {
     // MARK: Typed
 
     public mutating func immediate<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> M.Response) {
-        let encode = Self.encoder(for: M.Response.self)
+        let encode = Self.encoder(for: M.Response.self), check = checkParams
         registerImmediate(M.method) { params, context in
-            try encode(try body(try Self.decode(M.self, params), context))
+            try check(params)
+            return try encode(try body(try Self.decode(M.self, params), context))
         }
     }
 
     public mutating func concurrent<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) async throws -> M.Response) {
-        let encode = Self.encoder(for: M.Response.self)
+        let encode = Self.encoder(for: M.Response.self), check = checkParams
         registerConcurrent(M.method) { params, context in
-            try encode(try await body(try Self.decode(M.self, params), context))
+            try check(params)
+            return try encode(try await body(try Self.decode(M.self, params), context))
         }
     }
 
     /// `body` runs on the reader thread in arrival order: it must enqueue its work and return
     /// its deferred result, never block.
     public mutating func ordered<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> Deferred<M.Response>) {
-        let encode = Self.encoder(for: M.Response.self)
+        let encode = Self.encoder(for: M.Response.self), check = checkParams
         registerOrdered(M.method) { params, context in
-            try body(try Self.decode(M.self, params), context).map(encode)
+            try check(params)
+            return try body(try Self.decode(M.self, params), context).map(encode)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RevstoreEngine
+import RevstoreJSON
 import RevstoreJSONRPC
 
 /// The Revstore JSON-RPC server: protocol methods bound to a store.
@@ -66,10 +67,39 @@ public enum RevstoreServer {
 
     public static func makeRegistry(context: ServerContext) -> MethodRegistry {
         var registry = MethodRegistry()
+        registry.checkParams = rejectNUL
         for method in methods {
             method.register(in: &registry, context: context)
         }
         return registry
+    }
+
+    /// JSON documents the store keeps as JSON text, where U+0000 is kept escaped.
+    static let documentMembers: Set<String> = ["data", "patch", "jsonPatch", "metadata", "fields"]
+
+    /// Every other string a request holds reaches SQLite as bound text, which ends at U+0000:
+    /// `"s\u0000x"` would name session `s`. So such a string is refused, whatever it names
+    /// (protocol/README.md §1).
+    static func rejectNUL(_ params: JSONValue?) throws {
+        func check(_ value: JSONValue, _ path: [String]) throws {
+            switch value {
+            case .string(let text) where text.unicodeScalars.contains("\u{0}"):
+                throw RPCError.invalidParams("a string may not contain U+0000 here (only inside JSON documents such as data)",
+                                             path: path.joined(separator: "."))
+            case .array(let elements):
+                for (index, element) in elements.enumerated() { try check(element, path + [String(index)]) }
+            case .object(let members):
+                for (key, member) in members where !documentMembers.contains(key) {
+                    if key.unicodeScalars.contains("\u{0}") {
+                        throw RPCError.invalidParams("a member name may not contain U+0000", path: (path + [key]).joined(separator: "."))
+                    }
+                    try check(member, path + [key])
+                }
+            default:
+                return
+            }
+        }
+        if let params { try check(params, []) }
     }
 
     public static var connectionOptions: Connection.Options {

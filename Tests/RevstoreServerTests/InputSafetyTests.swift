@@ -1,0 +1,41 @@
+import Foundation
+import RevstoreJSON
+import Testing
+
+/// Input that must never reach another name or be cut short on its way to SQLite.
+@Suite("input safety")
+struct InputSafetyTests {
+    @Test("U+0000 in a name, a message, an actor or a where value is refused with its path; nothing is changed")
+    func nulIsRefused() throws {
+        let server = try ServerProcess()
+        #expect(try server.call(1, "session/create", ["session": "s"])["result"] != nil)
+        #expect(try server.call(2, "branch/create", ["session": "s", "name": "b1"])["result"] != nil)
+        #expect(try server.call(3, "entity/put", ["session": "s", "type": "T", "id": "a", "data": ["who": "alice"]])["result"] != nil)
+        #expect(try server.call(4, "tag/set", ["session": "s", "name": "v1", "at": 2])["result"] != nil)
+
+        let refused: [(String, JSONValue, String)] = [
+            ("session/delete", ["session": "s\u{0}anything"], "session"),
+            ("tag/delete", ["session": "s", "name": "v1\u{0}x"], "name"),
+            ("branch/delete", ["session": "s", "name": "b1\u{0}x"], "name"),
+            ("entity/get", ["session": "s\u{0}zzz", "type": "T", "id": "a"], "session"),
+            ("entity/put", ["session": "s", "type": "T", "id": "b", "data": [:], "message": "cut\u{0}here"], "message"),
+            ("entity/put", ["session": "s", "type": "T", "id": "b", "data": [:], "actor": "bob\u{0}by"], "actor"),
+            ("commit", ["session": "s", "ops": [["op": "delete", "type": "T", "id": "a\u{0}b"]]], "ops.0.id"),
+            ("entity/query", ["session": "s", "where": ["who": "alice\u{0}zzz"]], "where.who"),
+        ]
+        for (n, (method, params, path)) in refused.enumerated() {
+            let reply = try server.call(10 + n, method, params)
+            #expect(reply["error"]?["code"] == -32602, "\(method): \(reply)")
+            #expect(reply["error"]?["data"]?["path"] == .string(path), "\(method)")
+        }
+        // Everything is as it was.
+        #expect(try server.call(30, "session/get", ["session": "s"])["result"]?["version"] == 2)
+        #expect(try server.call(31, "tag/list", ["session": "s"])["result"]?["tags"]?.arrayValue?.count == 1)
+        #expect(try server.call(32, "branch/list", ["session": "s"])["result"]?["branches"]?.arrayValue?.count == 2)
+
+        // Inside data, U+0000 is content, kept exactly.
+        let put = try server.call(40, "entity/put", ["session": "s", "type": "T", "id": "c", "data": ["k": "x\u{0}y"]])
+        #expect(put["result"]?["entity"]?["data"]?["k"] == "x\u{0}y")
+        #expect(try server.call(41, "entity/get", ["session": "s", "type": "T", "id": "c"])["result"]?["entity"]?["data"]?["k"] == "x\u{0}y")
+    }
+}
