@@ -11,6 +11,28 @@ extension JSONValue {
         }
     }
 
+    /// The dotted path (`a.0.b`, empty for the value itself) of the first number beyond a
+    /// double's range (`1e999`): such a number has no canonical spelling, so the store refuses
+    /// it rather than keep something else. Nil when every number fits.
+    public var pathOfNumberOutOfRange: String? {
+        switch self {
+        case .number(let n):
+            return n.doubleValue.isInfinite ? "" : nil
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                if let path = element.pathOfNumberOutOfRange { return path.isEmpty ? "\(index)" : "\(index).\(path)" }
+            }
+            return nil
+        case .object(let members):
+            for key in members.keys.sorted() {
+                if let path = members[key]!.pathOfNumberOutOfRange { return path.isEmpty ? key : "\(key).\(path)" }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
     /// Compact, key-sorted, number-normalized JSON text.
     public var canonicalText: String {
         String(decoding: JSONWriter.encode(canonicalized), as: UTF8.self)

@@ -38,4 +38,30 @@ struct InputSafetyTests {
         #expect(put["result"]?["entity"]?["data"]?["k"] == "x\u{0}y")
         #expect(try server.call(41, "entity/get", ["session": "s", "type": "T", "id": "c"])["result"]?["entity"]?["data"]?["k"] == "x\u{0}y")
     }
+
+    @Test("a number beyond a double's range is refused with its path, never stored as something else")
+    func numbersOutOfRange() throws {
+        let server = try ServerProcess()
+        #expect(try server.call(1, "session/create", ["session": "s"])["result"] != nil)
+        func send(_ id: Int, _ line: String) throws -> JSONValue {
+            try server.send(line + "\n")
+            return try server.next()
+        }
+        let cases: [(String, String)] = [
+            (#"{"jsonrpc":"2.0","id":2,"method":"entity/put","params":{"session":"s","type":"T","id":"a","data":{"a":1e999}}}"#, "data.a"),
+            (#"{"jsonrpc":"2.0","id":3,"method":"entity/put","params":{"session":"s","type":"T","id":"a","data":{"a":[1,{"b":-2e400}]}}}"#, "data.a.1.b"),
+            (#"{"jsonrpc":"2.0","id":4,"method":"commit","params":{"session":"s","ops":[{"op":"put","type":"T","id":"a","data":{"n":1e999}}]}}"#, "ops.0.data.n"),
+        ]
+        for (n, (line, path)) in cases.enumerated() {
+            let reply = try send(2 + n, line)
+            #expect(reply["error"]?["code"] == -32602 && reply["error"]?["data"]?["path"] == .string(path), "\(reply)")
+        }
+        #expect(try server.call(10, "entity/put", ["session": "s", "type": "T", "id": "a", "data": ["n": 1]])["result"] != nil)
+        let patched = try send(11, #"{"jsonrpc":"2.0","id":11,"method":"entity/patch","params":{"session":"s","type":"T","id":"a","jsonPatch":[{"op":"add","path":"/x","value":[1e999]}]}}"#)
+        #expect(patched["error"]?["data"]?["path"] == "jsonPatch.0.value.0")
+        // Large but representable numbers are kept.
+        let kept = try send(12, #"{"jsonrpc":"2.0","id":12,"method":"entity/put","params":{"session":"s","type":"T","id":"b","data":{"big":12345678901234567890123,"huge":1.5e300}}}"#)
+        #expect(kept["result"]?["entity"]?["data"]?["big"]?.description == "12345678901234567890123")
+        #expect(try server.call(13, "session/get", ["session": "s"])["result"]?["version"] == 3)
+    }
 }

@@ -96,6 +96,11 @@ struct CommitBuilder {
             try check(ifVersion, entity, path: path)
             guard let current = entity.data else { throw missing(entity) }
             if entity.deleted { throw deletedEntity(entity) }
+            for (index, operation) in operations.enumerated() {
+                if let inner = operation["value"]?.pathOfNumberOutOfRange {
+                    throw Self.numberOutOfRange(at: "\(path).jsonPatch.\(index).value" + (inner.isEmpty ? "" : ".\(inner)"))
+                }
+            }
             let patched: JSONValue
             do {
                 // Canonical values applied to canonical data stay canonical: nothing else is walked.
@@ -207,6 +212,9 @@ struct CommitBuilder {
         guard data.objectValue != nil else {
             throw EngineError.invalidArgument("entity data must be a JSON object, not \(data.typeName)", path: path)
         }
+        if !canonical, let at = data.pathOfNumberOutOfRange {
+            throw Self.numberOutOfRange(at: at.isEmpty ? path : "\(path).\(at)")
+        }
         var data = data
         if let definition = try definition(of: type) {
             let problems = definition.validate(&data)
@@ -214,6 +222,10 @@ struct CommitBuilder {
             return data.canonicalized  // defaults may have been filled in
         }
         return canonical ? data : data.canonicalized
+    }
+
+    private static func numberOutOfRange(at path: String) -> EngineError {
+        EngineError.invalidArgument("a number beyond a double's range (about ±1.8e308) cannot be stored", path: path)
     }
 
     private static func validationFailed(_ type: String, _ problems: [ValidationProblem]) -> EngineError {
