@@ -76,3 +76,21 @@ struct QueryTests {
         #expect(try await f.all("User", filter: ["name": "'); DROP TABLE entity; --"]).isEmpty)
     }
 }
+
+@Suite("Large queries")
+struct LargeQueryTests {
+    @Test("in and nin with 10,000 values, $or with 2,000 clauses and nesting 16 deep work; deeper is INVALID_ARGUMENT with its path")
+    func largeQueries() async throws {
+        let f = try await Fixture()
+        try await f.commit((0..<100).map { f.put("T", "e\($0)", ["n": .integer($0), "s": .string("v\($0)")]) })
+        #expect(try await f.all("T", filter: ["n": ["in": .array((0..<10_000).map { .integer($0 * 3) })]]).count == 34)
+        #expect(try await f.all("T", filter: ["s": ["in": .array((0..<10_000).map { .string("v\($0 * 5)") } + [true, .null])]]).count == 20)
+        #expect(try await f.all("T", filter: ["n": ["nin": .array((50..<10_050).map { .integer($0) })]]).count == 50)
+        #expect(try await f.all("T", filter: ["$or": .array((0..<2_000).map { ["n": .integer($0)] })]).count == 100)
+        var nested: JSONValue = ["n": 5]
+        for _ in 0..<16 { nested = ["$not": nested] }  // the deepest allowed
+        #expect(try await f.all("T", filter: nested).map(\.id) == ["e5"])
+        let error = await expectError(.invalidArgument) { _ = try await f.all("T", filter: ["$not": nested]) }
+        #expect(error?.details["path"]?.stringValue?.hasPrefix("where.$not") == true)
+    }
+}

@@ -183,7 +183,9 @@ struct EventTests {
         }
         Thread.sleep(forTimeInterval: 0.5)
         let growth = subscriber.residentBytes - baseline
-        #expect(growth < 16 << 20, "grew by \(growth >> 20) MiB while the host read nothing")
+        // Alone it grows 12-13 MiB (4 MiB of unread output, SQLite's caches); a server without
+        // backpressure grows about 47 MiB here. 24 MiB keeps that apart with room for a busy machine.
+        #expect(growth < 24 << 20, "grew by \(growth >> 20) MiB while the host read nothing")
         subscriber.startReading()
         #expect(try subscriber.next()["id"] == 1)
         let ids = try Self.events(subscriber, count: commits, timeout: 60).compactMap(Self.changedID)

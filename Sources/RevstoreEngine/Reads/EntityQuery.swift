@@ -71,9 +71,17 @@ struct QueryCompiler {
 
     // MARK: - where
 
-    mutating func condition(_ filter: JSONValue, path: String) throws(EngineError) -> String {
+    /// How deep `$and`, `$or` and `$not` may nest: SQLite's parser has a fixed stack, and a
+    /// deeper clause would fail there. Breadth is not limited: long lists are joined as
+    /// balanced trees, and `in` takes its strings and numbers as one JSON array.
+    static let maximumNesting = 16
+
+    mutating func condition(_ filter: JSONValue, path: String, depth: Int = 0) throws(EngineError) -> String {
         guard case .object(let members) = filter else {
             throw .invalidArgument("a where clause must be an object", path: path)
+        }
+        guard depth <= Self.maximumNesting else {
+            throw .invalidArgument("where clauses may nest at most \(Self.maximumNesting) deep ($and, $or, $not)", path: path)
         }
         var parts: [String] = []
         for key in members.keys.sorted() {
@@ -86,11 +94,11 @@ struct QueryCompiler {
                 }
                 var compiled: [String] = []
                 for (index, clause) in clauses.enumerated() {
-                    compiled.append(try condition(clause, path: "\(here).\(index)"))
+                    compiled.append(try condition(clause, path: "\(here).\(index)", depth: depth + 1))
                 }
-                parts.append("(" + compiled.joined(separator: key == "$and" ? " AND " : " OR ") + ")")
+                parts.append(Self.balanced(compiled, key == "$and" ? "AND" : "OR"))
             case "$not":
-                parts.append("NOT (\(try condition(value, path: here)))")
+                parts.append("NOT (\(try condition(value, path: here, depth: depth + 1)))")
             default:
                 let operand = try operand(key, path: here)
                 if case .object(let ops) = value, !ops.isEmpty, ops.keys.allSatisfy(Self.operators.contains) {
@@ -102,7 +110,15 @@ struct QueryCompiler {
                 }
             }
         }
-        return parts.isEmpty ? "1" : "(" + parts.joined(separator: " AND ") + ")"
+        return parts.isEmpty ? "1" : Self.balanced(parts, "AND")
+    }
+
+    /// `parts` joined by `op` as a balanced tree: SQLite limits an expression's depth, and a
+    /// flat chain of n terms is n deep where a balanced one is log n.
+    static func balanced(_ parts: [String], _ op: String) -> String {
+        if parts.count == 1 { return "(\(parts[0]))" }
+        let middle = parts.count / 2
+        return "(\(balanced(Array(parts[..<middle]), op)) \(op) \(balanced(Array(parts[middle...]), op)))"
     }
 
     private mutating func operand(_ field: String, path: String) throws(EngineError) -> Operand {
@@ -165,9 +181,7 @@ struct QueryCompiler {
         case "in", "nin":
             guard case .array(let values) = value else { throw .invalidArgument("\(op) takes an array", path: path) }
             let missing = op == "nin" ? typeOf(operand) : ""
-            var alternatives: [String] = []
-            for element in values { alternatives.append(try equal(operand, element)) }
-            let any = alternatives.isEmpty ? "0" : "(" + alternatives.joined(separator: " OR ") + ")"
+            let any = try membership(operand, values)
             return op == "in" ? any : "(\(missing) IS NULL OR NOT \(any))"
         case "contains":
             return try contains(operand, value, path: path)
@@ -183,6 +197,24 @@ struct QueryCompiler {
         default:
             throw .invalidArgument("unknown operator \"\(op)\"", path: path)
         }
+    }
+
+    /// Typed membership in `values`: the strings, and the numbers, each bound as one JSON array
+    /// (so ten thousand values are three parameters, and an index on the field still serves);
+    /// other values one equality each.
+    private mutating func membership(_ operand: Operand, _ values: [JSONValue]) throws(EngineError) -> String {
+        var alternatives: [String] = []
+        for (kinds, members) in [(["text"], values.filter { $0.stringValue != nil }), (["integer", "real"], values.filter { $0.numberValue != nil })]
+        where !members.isEmpty {
+            let type = typeOf(operand), value = valueOf(operand)
+            arguments += [JSONValue.array(members).canonicalText]
+            let typeTest = kinds.count == 1 ? Self.typeIs(type, kinds[0]) : Self.typeIs(type, kinds[0], kinds[1])
+            alternatives.append("(\(typeTest) AND \(value) IN (SELECT value FROM json_each(?)))")
+        }
+        for other in values where other.stringValue == nil && other.numberValue == nil {
+            alternatives.append(try equal(operand, other))
+        }
+        return alternatives.isEmpty ? "0" : Self.balanced(alternatives, "OR")
     }
 
     /// Typed equality: values of different JSON types are never equal.
