@@ -48,3 +48,39 @@ struct MigrationTests {
         #expect(deltas == 10)
     }
 }
+
+@Suite("Migrations of indexes")
+struct IndexMigrationTests {
+    static func indexNames(_ store: Store) async throws -> Set<String> {
+        Set(try await store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'field%'") })
+    }
+
+    @Test("type a_b field c and type a field b_c each get their own index")
+    func namesDoNotCollide() async throws {
+        let f = try await Fixture()
+        _ = try await f.store.submitDefineType(name: "a_b", fields: ["c": ["type": "string", "index": true]], strict: false, description: nil).value()
+        _ = try await f.store.submitDefineType(name: "a", fields: ["b_c": ["type": "string", "index": true]], strict: false, description: nil).value()
+        #expect(try await Self.indexNames(f.store) == ["field_3_a_b_c", "field_1_a_b_c"])
+        try await f.commit([f.put("a_b", "x", ["c": "one"]), f.put("a", "y", ["b_c": "one"])])
+        #expect(try await f.all("a_b", filter: ["c": "one"]).map(\.id) == ["x"])
+        #expect(try await f.all("a", filter: ["b_c": "one"]).map(\.id) == ["y"])
+    }
+
+    @Test("a store with indexes named the old way gets every declared index under its new name")
+    func oldNamesAreReplaced() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-index-\(UUID().uuidString).sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try StoreSchema.migrator.migrate(old, upTo: "v6: trimmed feed")
+        try await old.write { db in
+            try db.execute(sql: """
+                INSERT INTO type_def(name, definition, revision, created_at, updated_at)
+                VALUES ('User', '{"fields":{"email":{"index":true,"type":"string"}},"strict":false}', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+                CREATE INDEX "field_User_email" ON entity_version(json_extract(data, '$."email"')) WHERE type = 'User';
+                """)
+        }
+        try old.close()
+        let store = try Store(StoreConfiguration(location: .file(path)))
+        defer { store.close() }
+        #expect(try await Self.indexNames(store) == ["field_4_User_email"])
+    }
+}

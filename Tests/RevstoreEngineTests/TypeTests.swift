@@ -128,11 +128,11 @@ struct TypeTests {
         for (branch, at) in [(String?.none, ReadPosition.At?.none), (nil, .version(2)), ("b", nil)] {
             let position = ReadPosition(session: "s1", branch: branch, at: at)
             let indexed = try await f.store.queryPlan(at: position, EntityQuery(type: "User", filter: ["email": "u7@x"]))
-            #expect(indexed.contains { $0.contains("field_User_email") }, "\(indexed)")
+            #expect(indexed.contains { $0.contains("field_4_User_email") }, "\(indexed)")
             let sorted = try await f.store.queryPlan(at: position, EntityQuery(type: "User", orderBy: ["email"], limit: 5))
-            #expect(sorted.contains { $0.contains("field_User_email") }, "\(sorted)")
+            #expect(sorted.contains { $0.contains("field_4_User_email") }, "\(sorted)")
             let unindexed = try await f.store.queryPlan(at: position, EntityQuery(type: "User", filter: ["age": 7]))
-            #expect(!unindexed.contains { $0.contains("field_User_") })
+            #expect(!unindexed.contains { $0.contains("field_4_User_") })
             #expect(try await f.store.query(at: position, EntityQuery(type: "User", filter: ["email": "u7@x"])).entities.map(\.id) == ["u7"])
         }
     }

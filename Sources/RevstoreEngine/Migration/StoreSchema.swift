@@ -201,6 +201,16 @@ enum StoreSchema {
                 CREATE TABLE event_trim(session TEXT PRIMARY KEY, through INTEGER NOT NULL) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v7: field index names that cannot collide") { db in
+            // Index names were `field_TYPE_FIELD`, so two pairs could collide and the second index
+            // was never made. Every declared index is made again under its new name.
+            for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'field\\_%' ESCAPE '\\'") {
+                try db.execute(sql: "DROP INDEX \"\(name)\"")
+            }
+            for definition in try db.typeDefinitions() {
+                try Store.createIndexes(db, for: definition)
+            }
+        }
         return migrator
     }
 }

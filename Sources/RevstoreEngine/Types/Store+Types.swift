@@ -29,10 +29,7 @@ extension Store {
             for field in definition.uniqueFields {
                 try Self.checkUnique(db, type: name, field: field)
             }
-            for field in definition.indexedFields {
-                // Type and field names are identifiers (checked above), so they are safe as SQL text.
-                try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(Self.indexName(name, field)) ON entity_version(\(Self.fieldExpression(field))) WHERE type = '\(name)'")
-            }
+            try Self.createIndexes(db, for: definition)
             try db.run("""
                 INSERT INTO type_def(name, definition, revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET definition = excluded.definition, revision = excluded.revision, updated_at = excluded.updated_at
@@ -54,7 +51,19 @@ extension Store {
         try await read { db in try db.typeDefinitions().sorted { $0.name < $1.name } }
     }
 
-    static func indexName(_ type: String, _ field: String) -> String { "\"field_\(type)_\(field)\"" }
+    /// The index of a declared field. The type name's length keeps every (type, field) pair
+    /// apart: type `a_b` field `c` and type `a` field `b_c` would otherwise share a name.
+    static func indexName(_ type: String, _ field: String) -> String { "\"field_\(type.utf8.count)_\(type)_\(field)\"" }
+
+    /// Makes the indexes of a definition's indexed fields, where missing.
+    static func createIndexes(_ db: Database, for definition: TypeDefinition) throws {
+        for field in definition.indexedFields {
+            // Type and field names are identifiers (checked when declared), so they are safe as SQL text.
+            try db.execute(sql: """
+                CREATE INDEX IF NOT EXISTS \(indexName(definition.name, field)) ON entity_version(\(fieldExpression(field))) WHERE type = '\(definition.name)'
+                """)
+        }
+    }
 
     /// The SQL expression an index on `field` is built on; queries must spell it the same way.
     static func fieldExpression(_ field: String, table: String = "") -> String {
