@@ -263,4 +263,39 @@ struct TransportTests {
         #expect(bad.0 != 0)
         #expect(bad.2.contains("durability"))
     }
+
+    @Test("a server whose host died exits, even when another process still holds its stdin open")
+    func orphanExits() throws {
+        let host = Process()
+        host.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        host.arguments = ["python3", "-c", """
+            import os, subprocess, sys, time
+            read, write = os.pipe()
+            server = subprocess.Popen([sys.argv[1], "--memory"], stdin=read, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            # A process that inherited the pipe's other end: the server's stdin never ends.
+            holder = subprocess.Popen(["sleep", "60"], pass_fds=(write,), start_new_session=True)
+            os.write(write, b'{"jsonrpc":"2.0","id":1,"method":"ping"}\\n')
+            server.stdout.readline()  # serving
+            print(server.pid, holder.pid, flush=True)
+            time.sleep(60)
+            """, ServerProcess.binary]
+        let output = Pipe()
+        host.standardOutput = output
+        try host.run()
+        let pids = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        try #require(pids.count == 2)
+        defer { kill(pids[1], SIGKILL) }
+        /// Running, not a zombie waiting to be reaped.
+        func alive(_ pid: Int32) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            return !stat[stat.index(close, offsetBy: 2)...].hasPrefix("Z")
+        }
+        #expect(alive(pids[0]))
+        kill(host.processIdentifier, SIGKILL)
+        host.waitUntilExit()
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while alive(pids[0]), Date() < deadline { usleep(50_000) }
+        #expect(!alive(pids[0]), "the server outlived its host")
+    }
 }

@@ -8,7 +8,9 @@ public enum ProcessPlumbing {
     /// - ignores SIGPIPE, so a vanished host shows up as `EPIPE` on write instead of a kill;
     /// - clears any signal mask inherited from the host (a host that spawns from a worker
     ///   thread may pass one that blocks SIGTERM) and catches SIGTERM from here on, so it
-    ///   always stops the server cleanly, even during start-up.
+    ///   always stops the server cleanly, even during start-up;
+    /// - watches the parent: when the host dies while another process still holds the pipes
+    ///   (so stdin never ends), the server stops as on SIGTERM instead of living on under init.
     ///
     /// Returns the private descriptor for protocol output.
     public static func prepare() -> Int32 {
@@ -17,10 +19,23 @@ public enum ProcessPlumbing {
         sigprocmask(SIG_SETMASK, &empty, nil)
         signal(SIGPIPE, SIG_IGN)
         TerminationSignal.install()
+        watchParent()
         let protocolFD = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
         precondition(protocolFD >= 0, "cannot duplicate standard output")
         fflush(nil)
         dup2(STDERR_FILENO, STDOUT_FILENO)
         return protocolFD
+    }
+
+    /// Once a second (one cheap system call), asks whether the parent is still the one that
+    /// started the process; when it is gone, sends this process SIGTERM.
+    private static func watchParent() {
+        let parent = getppid()
+        let thread = Thread {
+            while getppid() == parent { sleep(1) }
+            kill(getpid(), SIGTERM)
+        }
+        thread.name = "revstore-parent-watch"
+        thread.start()
     }
 }
