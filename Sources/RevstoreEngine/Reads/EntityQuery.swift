@@ -42,6 +42,8 @@ struct QueryCompiler {
     var indexedFields: Set<String> = []
     /// Whether a condition or ordering used an indexed field.
     private(set) var usesIndexedField = false
+    /// For a `strict` declared type, its fields: a query on any other is a mistake, not an empty result.
+    var strictFields: Set<String>?
 
     /// A value a condition reads: its SQL expression and the SQL for its JSON type name
     /// (`'text'`, `'integer'`, `'real'`, `'true'`, `'false'`, `'null'`, `'array'`,
@@ -101,7 +103,16 @@ struct QueryCompiler {
                 parts.append("NOT (\(try condition(value, path: here, depth: depth + 1)))")
             default:
                 let operand = try operand(key, path: here)
-                if case .object(let ops) = value, !ops.isEmpty, ops.keys.allSatisfy(Self.operators.contains) {
+                if case .object(let ops) = value {
+                    // An object is an operator object: a typo is an error, never an equality
+                    // that quietly matches nothing. Compare with an object through `eq`.
+                    guard !ops.isEmpty else {
+                        throw .invalidArgument("an empty operator object; to compare with {} use {\"eq\": {}}", path: here)
+                    }
+                    if let unknown = ops.keys.sorted().first(where: { !Self.operators.contains($0) }) {
+                        throw .invalidArgument("unknown operator \"\(unknown)\"; operators are \(Self.operators.sorted().joined(separator: " ")), "
+                                               + "and an object value is compared with {\"eq\": {...}}", path: "\(here).\(unknown)")
+                    }
                     for op in ops.keys.sorted() {
                         parts.append(try comparison(op, operand, ops[op]!, path: "\(here).\(op)"))
                     }
@@ -129,11 +140,18 @@ struct QueryCompiler {
             return Operand(value: meta.column, type: "(CASE WHEN \(meta.column) IS NULL THEN NULL ELSE '\(meta.kind)' END)", path: nil, arrayPath: nil)
         }
         let jsonPath = try Self.jsonPath(field, path: path)
+        try checkDeclared(field, path: path)
         if indexedFields.contains(field) {
             usesIndexedField = true
             return Operand(value: Store.fieldExpression(field, table: "v"), type: "json_type(\(EntityData.expression("v")), '$.\"\(field)\"')", path: nil, arrayPath: jsonPath)
         }
         return Operand(value: "json_extract(\(EntityData.expression("v")), ?)", type: "json_type(\(EntityData.expression("v")), ?)", path: jsonPath, arrayPath: jsonPath)
+    }
+
+    /// For a strict type, a field it does not declare is a mistake, not an empty result.
+    private func checkDeclared(_ field: String, path: String) throws(EngineError) {
+        guard let strictFields, let top = field.split(separator: ".").first.map(String.init), !strictFields.contains(top) else { return }
+        throw .invalidArgument("the type is strict and has no field \"\(top)\"; its fields are \(strictFields.sorted().joined(separator: " "))", path: path)
     }
 
     /// `a.b` → `$."a"."b"`. Components are object keys; quotes are not allowed in them.
@@ -291,6 +309,7 @@ struct QueryCompiler {
                 usesIndexedField = true
                 expression = Store.fieldExpression(field, table: "v")
             } else {
+                try checkDeclared(field, path: here)
                 arguments += [try Self.jsonPath(field, path: here)]
                 expression = "json_extract(\(EntityData.expression("v")), ?)"
             }

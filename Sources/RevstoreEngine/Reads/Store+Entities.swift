@@ -52,10 +52,12 @@ extension Store {
     private static func plan(_ query: EntityQuery, at resolved: ResolvedPosition, in db: Database) throws
         -> (from: String, arguments: StatementArguments, ordering: String, orderArguments: StatementArguments)
     {
-        let indexed = try query.type.flatMap { try db.typeDefinition($0) }.map { Set($0.indexedFields) } ?? []
-        var compiler = QueryCompiler(indexedFields: indexed)
+        let definition = try query.type.flatMap { try db.typeDefinition($0) }
+        let indexed = definition.map { Set($0.indexedFields) } ?? []
+        let strict = definition.flatMap { $0.strict ? Set($0.fields.keys) : nil }
+        var compiler = QueryCompiler(indexedFields: indexed, strictFields: strict)
         let condition = try query.filter.map { try compiler.condition($0, path: "where") }
-        var orderCompiler = QueryCompiler(indexedFields: indexed)
+        var orderCompiler = QueryCompiler(indexedFields: indexed, strictFields: strict)
         let ordering = try orderCompiler.ordering(query.orderBy, path: "orderBy")
         let deleted = query.includeDeleted ? "" : " AND v.deleted = 0"
         let filter = condition.map { " AND \($0)" } ?? ""

@@ -57,3 +57,12 @@ async def test_references_and_branches(db, session):
     await Message(text="on alt").save(session=session, branch="alt")
     assert len(await Message.query(session=session, branch="alt").execute()) == 2
     assert len(await Message.query(session=session).execute()) == 1
+
+
+async def test_a_query_typo_is_an_error_not_an_empty_result(db, session):
+    await User.define(db)
+    with pytest.raises(ValueError, match="no field 'nosuchfield'"):
+        User.query(session=session).filter(nosuchfield__gt=3)
+    with pytest.raises(revstore.InvalidParamsError) as error:
+        await db.entity_query(session.name, "User", where={"age": {"gtt": 3}})
+    assert error.value.path == "where.age.gtt"

@@ -195,14 +195,22 @@ class Query(Generic[M]):
             field = "$id"
         return {field: {op: list(value) if op in ("in", "nin") else value}}
 
+    def _checked(self, name: str, value: Any) -> dict[str, Any]:
+        """A lookup on a field the model has; a typo raises here, before anything is sent."""
+        top = name.split("__")[0]
+        if top not in self._model.model_fields:
+            raise ValueError(f"{self._model.__name__} has no field {top!r}; its fields are "
+                             + ", ".join(sorted(self._model.model_fields)))
+        return self.lookup(name, value)
+
     def filter(self, **lookups: Any) -> "Query[M]":
         clone = self._copy()
-        clone._conditions += [self.lookup(k, v) for k, v in lookups.items()]
+        clone._conditions += [self._checked(k, v) for k, v in lookups.items()]
         return clone
 
     def exclude(self, **lookups: Any) -> "Query[M]":
         clone = self._copy()
-        clone._conditions.append({"$not": {"$and": [self.lookup(k, v) for k, v in lookups.items()]}})
+        clone._conditions.append({"$not": {"$and": [self._checked(k, v) for k, v in lookups.items()]}})
         return clone
 
     def where(self, condition: dict[str, Any]) -> "Query[M]":
