@@ -86,6 +86,12 @@ enum HistoryTools {
         let differences = try await context.store.diff(from: context.position(at: input.from), to: context.position(at: input.to), type: nil)
         var nodesAdded: [JSONValue] = [], nodesRemoved: [JSONValue] = [], nodesChanged: [JSONValue] = []
         var observationsAdded: [JSONValue] = [], observationsRemoved: [JSONValue] = []
+        // Each side's graph is read at most once, and only when an entity came or went.
+        var graphs: [Int: MemoryGraph] = [:]
+        func observations(of name: String, at version: Int) async throws -> [JSONValue] {
+            if graphs[version] == nil { graphs[version] = try await MemoryGraph.read(context.store, at: context.position(at: version)) }
+            return (graphs[version]?.node(name)?.observations ?? []).map(JSONValue.string)
+        }
         var relationsAdded: [JSONValue] = [], relationsRemoved: [JSONValue] = []
         for difference in differences {
             let data = (difference.after ?? difference.before)?.data ?? [:]
@@ -95,7 +101,7 @@ enum HistoryTools {
                                      "after": difference.after?.data["entityType"] ?? ""])
             case (MemoryGraph.entityType, let change):
                 let node: JSONValue = ["name": .string(difference.id), "entityType": data["entityType"] ?? "",
-                                       "observations": .array(try await observations(of: difference.id, at: change == .added ? input.to : input.from, in: context))]
+                                       "observations": .array(try await observations(of: difference.id, at: change == .added ? input.to : input.from))]
                 if change == .added { nodesAdded.append(node) } else { nodesRemoved.append(node) }
             case (MemoryGraph.observationType, let change):
                 let item: JSONValue = ["entityName": data["entity"] ?? "", "content": data["content"] ?? ""]
@@ -114,11 +120,6 @@ enum HistoryTools {
 
     static let observation = Schema.object(["entityName": Schema.string("The entity"), "content": Schema.string("The observation")],
                                            required: ["entityName", "content"])
-
-    static func observations(of name: String, at version: Int, in context: MCPContext) async throws -> [JSONValue] {
-        let graph = try await MemoryGraph.read(context.store, at: context.position(at: version))
-        return (graph.node(name)?.observations ?? []).map(JSONValue.string)
-    }
 
     static let rollback = Tool(
         name: "rollback", title: "Roll back",
