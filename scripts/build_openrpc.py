@@ -122,7 +122,7 @@ ERRORS = {
     "NotFound": (-32001, "NOT_FOUND"), "AlreadyExists": (-32002, "ALREADY_EXISTS"), "Conflict": (-32003, "CONFLICT"),
     "ValidationFailed": (-32004, "VALIDATION_FAILED"), "MergeConflict": (-32005, "MERGE_CONFLICT"), "InvalidState": (-32006, "INVALID_STATE"),
     "SchemaConflict": (-32007, "SCHEMA_CONFLICT"), "Busy": (-32008, "BUSY"), "StorageError": (-32009, "STORAGE_ERROR"),
-    "ShuttingDown": (-32010, "SHUTTING_DOWN"), "Cancelled": (-32800, "CANCELLED"),
+    "ShuttingDown": (-32010, "SHUTTING_DOWN"), "ReadTimeout": (-32011, "TIMEOUT"), "Cancelled": (-32800, "CANCELLED"),
 }
 
 # Parameter lists: (name, schema, required).
@@ -141,6 +141,8 @@ def method(name, summary, params, result, errors=(), scheduling="concurrent", no
         entry["x-notification"] = True
     else:
         entry["result"] = {"name": name.replace("/", "_").replace("$", "") + "_result", "schema": result}
+        # Every read runs under the read time limit.
+        errors = list(errors) + (["ReadTimeout"] if scheduling == "concurrent" else [])
         entry["errors"] = [{"$ref": f"#/components/errors/{e}"} for e in errors]
     return entry
 

@@ -4,7 +4,7 @@
 /// their literal. U+2028 and U+2029 are escaped, so a client that splits text on Unicode line
 /// separators still sees one message per line.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8]
+    public internal(set) var bytes: [UInt8]
 
     public init(capacity: Int = 256) {
         bytes = []

@@ -21,7 +21,7 @@ enum Resources {
 
     static func register(in registry: inout MethodRegistry, context: MCPContext) {
         registry.registerConcurrent("resources/list") { params, _ in
-            let page = try await context.store.sessions(limit: 100, after: params?["cursor"]?.stringValue)
+            let page = try context.store.sessions(limit: 100, after: params?["cursor"]?.stringValue)
             var result: [String: JSONValue] = ["resources": .array(page.sessions.map { session in
                 ["uri": .string(uri(session.name)), "name": .string(session.name), "title": .string("Session \(session.name)"),
                  "description": .string("The memory of session \(session.name) at version \(session.version): its entities, observations and relations"),
@@ -35,11 +35,11 @@ enum Resources {
             let name = try session(in: uri)
             let session: Session
             do {
-                session = try await context.store.session(name)
+                session = try context.store.session(name)
             } catch let error as EngineError where error.code == .notFound {
                 throw RPCError(code: -32002, reason: "NOT_FOUND", message: "Resource not found: \(uri)", details: ["uri": .string(uri)])
             }
-            let graph = try await MemoryGraph.read(context.store, at: ReadPosition(session: name))
+            let graph = try MemoryGraph.read(context.store, at: ReadPosition(session: name))
             let content: JSONValue = ["session": .string(name), "branch": .string(session.defaultBranch), "version": .integer(graph.version), "memory": graph.json]
             return ["contents": [["uri": .string(uri), "mimeType": "application/json", "text": .string(content.description)]]]
         }

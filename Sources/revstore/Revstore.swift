@@ -46,12 +46,16 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("How long a write waits for another process's lock before failing with BUSY.", valueName: "seconds"))
     var busyTimeout: Double = 30
 
+    @Option(name: .long, help: ArgumentHelp("How long one read may run before it fails with TIMEOUT (-32011); 0 for no limit.", valueName: "seconds"))
+    var readTimeout: Double = 30
+
     @Option(name: .long, help: ArgumentHelp("Log verbosity on stderr.", valueName: "trace|debug|info|notice|warning|error|critical"))
     var logLevel: Logger.Level = .warning
 
     func validate() throws {
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024.") }
         guard busyTimeout >= 0 else { throw ValidationError("--busy-timeout must not be negative.") }
+        guard readTimeout >= 0 else { throw ValidationError("--read-timeout must not be negative.") }
         if memory, db != nil { throw ValidationError("--memory and --db cannot be used together.") }
     }
 
@@ -75,7 +79,8 @@ struct StoreOptions: ParsableArguments {
             ? .memory
             : .file(db ?? ProcessInfo.processInfo.environment["REVSTORE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "revstore.sqlite")
         do {
-            let store = try Store(StoreConfiguration(location: location, durability: durability, busyTimeout: busyTimeout))
+            let store = try Store(StoreConfiguration(location: location, durability: durability, busyTimeout: busyTimeout,
+                                                     readTimeout: readTimeout > 0 ? readTimeout : nil))
             if store.isReadOnly {
                 logger.notice("the store is read-only: reads work, writes fail with STORAGE_ERROR", metadata: ["store": "\(store.path)"])
             }

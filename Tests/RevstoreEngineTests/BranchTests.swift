@@ -6,7 +6,7 @@ import Testing
 @Suite("Branches, merges, turns, tags, review and retention")
 struct BranchTests {
     func state(_ f: Fixture, branch: String? = nil, at: ReadPosition.At? = nil, turn: String? = nil) async throws -> [String: JSONValue] {
-        let found = try await f.store.query(at: ReadPosition(session: f.session, branch: branch, at: at, turn: turn), EntityQuery(limit: 10_000))
+        let found = try f.store.query(at: ReadPosition(session: f.session, branch: branch, at: at, turn: turn), EntityQuery(limit: 10_000))
         var state: [String: JSONValue] = [:]
         for entity in found.entities { state["\(entity.type)/\(entity.id)"] = entity.data }
         return state
@@ -39,7 +39,7 @@ struct BranchTests {
         try await f.commit([f.put("Doc", "e", ["deeper": 5])], branch: "alt/deeper")
         #expect(try await state(f, branch: "alt/deeper") == ["Doc/d": ["alt": 4], "Doc/e": ["deeper": 5]])
         #expect(try await state(f, branch: "alt")["Doc/e"] == ["v": 3])
-        let versions = try await f.store.versions(session: "s1", branch: "alt/deeper", limit: 100, before: nil)
+        let versions = try f.store.versions(session: "s1", branch: "alt/deeper", limit: 100, before: nil)
         #expect(versions.map(\.version) == [5, 4, 3, 2, 1])
         #expect(versions.map(\.branch) == ["alt/deeper", "alt", "main", "main", "main"])
 
@@ -47,7 +47,7 @@ struct BranchTests {
         await expectError(.invalidState) { _ = try await f.store.submitDeleteBranch(session: "s1", name: "main").value() }
         await expectError(.invalidState) { _ = try await f.store.submitDeleteBranch(session: "s1", name: "alt").value() }
         _ = try await f.store.submitDeleteBranch(session: "s1", name: "alt/deeper").value()
-        await expectError(.notFound) { _ = try await f.store.branch(session: "s1", name: "alt/deeper") }
+        await expectError(.notFound) { _ = try f.store.branch(session: "s1", name: "alt/deeper") }
         #expect(try await f.store.branches(session: "s1").map(\.name) == ["alt", "main"])
 
         let checkedOut = try await f.store.submitCheckout(session: "s1", branch: "alt").value()
@@ -73,7 +73,7 @@ struct BranchTests {
         // Both change the same field differently.
         try await f.commit([.patch(type: "Doc", id: "d", patch: ["title": "main 2"], ifVersion: nil)])
         try await f.commit([.patch(type: "Doc", id: "d", patch: ["title": "alt 2"], ifVersion: nil)], branch: "alt")
-        let head = try await f.store.session("s1").version
+        let head = try f.store.session("s1").version
         let conflict = await expectError(.mergeConflict) {
             _ = try await f.store.submitMerge(session: "s1", source: "alt", target: "main", message: nil, actor: nil, strategy: .fail).value()
         }
@@ -115,7 +115,7 @@ struct BranchTests {
         let committed = try await f.store.submitCommitTurn(turn.id, message: nil, metadata: nil, expectedVersion: nil).value()
         #expect(committed.version == 4)
         #expect(committed.changes.count == 50)
-        let info = try await f.store.version(session: "s1", branch: nil, number: 4).info
+        let info = try f.store.version(session: "s1", branch: nil, number: 4).info
         #expect(info.message == "turn 3")
         #expect(info.metadata == ["k": "v"])
         #expect(info.turn == turn.id)
@@ -130,7 +130,7 @@ struct BranchTests {
         #expect(try await f.get("Item", "never") == nil)
         #expect(try await f.store.session("s1").version == 4)
         await expectError(.invalidState) { _ = try await f.store.submitStage(turn: aborted.id, CommitRequest(session: "s1", operations: [])).value() }
-        await expectError(.notFound) { _ = try await f.store.turn("nope") }
+        await expectError(.notFound) { _ = try f.store.turn("nope") }
         #expect(try await f.store.turns(session: "s1", status: .reverted).map(\.id) == [aborted.id])
 
         // ifVersion is checked when the turn commits, against the state then.
@@ -162,7 +162,7 @@ struct BranchTests {
     @Test("review: draft → submitted → approved | rejected; approved reads the latest approved version")
     func review() async throws {
         let f = try await Fixture()
-        await expectError(.notFound) { _ = try await f.store.entity(at: ReadPosition(session: "s1", at: .tag("approved")), type: "Item", id: "a") }
+        await expectError(.notFound) { _ = try f.store.entity(at: ReadPosition(session: "s1", at: .tag("approved")), type: "Item", id: "a") }
 
         // Version 2: the first draft of three items.
         let draft = try await f.commit([f.put("Item", "a", ["text": "A"]), f.put("Item", "b", ["text": "B"]), f.put("Item", "c", ["text": "C"])])
@@ -184,7 +184,7 @@ struct BranchTests {
         }
         _ = try await f.store.submitSubmitVersion(session: "s1", branch: nil, version: 3, actor: "writer", notes: nil).value()
         _ = try await f.store.submitReviewVersion(session: "s1", branch: nil, version: 3, approved: true, actor: "reviewer", notes: nil).value()
-        let approvedRead = try await f.store.query(at: ReadPosition(session: "s1", at: .tag("approved")), EntityQuery(type: "Item"))
+        let approvedRead = try f.store.query(at: ReadPosition(session: "s1", at: .tag("approved")), EntityQuery(type: "Item"))
         #expect(approvedRead.version == 3)
         #expect(approvedRead.entities.map(\.id) == ["a", "b", "c", "d"])
 
@@ -213,7 +213,7 @@ struct BranchTests {
         await expectError(.invalidArgument) { _ = try await f.store.submitSetTag(session: "s1", name: "approved", branch: nil, at: .version(2)).value() }
         _ = try await f.store.submitDeleteTag(session: "s1", name: "release-1").value()
         await expectError(.notFound) { _ = try await f.store.submitDeleteTag(session: "s1", name: "release-1").value() }
-        await expectError(.notFound) { _ = try await f.store.entity(at: ReadPosition(session: "s1", at: .tag("release-1")), type: "A", id: "a") }
+        await expectError(.notFound) { _ = try f.store.entity(at: ReadPosition(session: "s1", at: .tag("release-1")), type: "A", id: "a") }
     }
 
     @Test("compaction keeps every retained version reading exactly as before, and vacuum shrinks the file")

@@ -13,7 +13,7 @@ struct DeltaStorageTests {
     }
 
     static func storedCounts(_ store: Store) async throws -> (keyframes: Int, deltas: Int, bytes: Int) {
-        try await store.read { db in
+        try store.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) FILTER (WHERE delta IS NULL) AS keyframes, count(*) FILTER (WHERE delta IS NOT NULL) AS deltas,
                        sum(length(CAST(data AS BLOB)) + coalesce(length(CAST(delta AS BLOB)), 0)) AS bytes FROM entity_version
@@ -39,7 +39,7 @@ struct DeltaStorageTests {
                 var next = state[id]
                 switch (next, Int.random(in: 0..<10, using: &generator)) {
                 case (nil, _):
-                    let deleted = try await f.store.entity(at: ReadPosition(session: f.session, branch: branch), type: "Chat", id: id, includeDeleted: true).entity
+                    let deleted = try f.store.entity(at: ReadPosition(session: f.session, branch: branch), type: "Chat", id: id, includeDeleted: true).entity
                     let data: JSONValue = ["title": .string(id), "messages": .array((0..<4).map { DeltaStorageTests.message($0 + counter) })]
                     op = deleted == nil ? .put(type: "Chat", id: id, data: data, ifVersion: nil) : .restore(type: "Chat", id: id, data: data)
                     next = data
@@ -91,11 +91,11 @@ struct DeltaStorageTests {
             for (name, states, range) in [("main", main, versions?.main ?? 1...(main.count - 1)), ("alt", branch, versions?.branch ?? 1...(branch.count - 1))] {
                 for version in range {
                     let position = ReadPosition(session: f.session, branch: name, at: .version(version))
-                    let queried = try await f.store.query(at: position, EntityQuery(type: "Chat", limit: 100)).entities
+                    let queried = try f.store.query(at: position, EntityQuery(type: "Chat", limit: 100)).entities
                     #expect(Dictionary(uniqueKeysWithValues: queried.map { ($0.id, $0.data) }) == states[version],
                             "\(name) at \(version)", sourceLocation: sourceLocation)
                     for id in ["c0", "c1", "c2"] {
-                        let read = try await f.store.entity(at: position, type: "Chat", id: id).entity?.data
+                        let read = try f.store.entity(at: position, type: "Chat", id: id).entity?.data
                         #expect(read == states[version][id], "\(id) on \(name) at \(version)", sourceLocation: sourceLocation)
                     }
                 }
@@ -115,7 +115,7 @@ struct DeltaStorageTests {
 
         // A query that looks inside the data at an old version rebuilds it for the filter.
         let position = ReadPosition(session: f.session, branch: "main", at: .version(60))
-        let titled = try await f.store.query(at: position, EntityQuery(type: "Chat", filter: ["title": ["startsWith": "title"]])).entities
+        let titled = try f.store.query(at: position, EntityQuery(type: "Chat", filter: ["title": ["startsWith": "title"]])).entities
         #expect(Set(titled.map(\.id)) == Set(history.main[60].filter { $0.value["title"]?.stringValue?.hasPrefix("title") == true }.keys))
     }
 
@@ -129,7 +129,7 @@ struct DeltaStorageTests {
             let (fromName, fromStates) = sides[Int.random(in: 0..<2, using: &generator)]
             let (toName, toStates) = sides[Int.random(in: 0..<2, using: &generator)]
             let a = Int.random(in: 1..<fromStates.count, using: &generator), b = Int.random(in: 1..<toStates.count, using: &generator)
-            let differences = try await f.store.diff(from: ReadPosition(session: f.session, branch: fromName, at: .version(a)),
+            let differences = try f.store.diff(from: ReadPosition(session: f.session, branch: fromName, at: .version(a)),
                                                      to: ReadPosition(session: f.session, branch: toName, at: .version(b)), type: nil)
             let expected = Set(fromStates[a].keys).union(toStates[b].keys).filter { fromStates[a][$0] != toStates[b][$0] }
             #expect(Set(differences.map(\.id)) == expected, "\(fromName)@\(a) → \(toName)@\(b)")
@@ -139,7 +139,7 @@ struct DeltaStorageTests {
         }
         // A rollback of the branch to an old version reads as that version did.
         _ = try await f.store.submitRollback(session: f.session, branch: "alt", to: .version(45), message: nil, actor: nil, expectedVersion: nil).value()
-        let rolledBack = try await f.store.query(at: ReadPosition(session: f.session, branch: "alt"), EntityQuery(type: "Chat")).entities
+        let rolledBack = try f.store.query(at: ReadPosition(session: f.session, branch: "alt"), EntityQuery(type: "Chat")).entities
         #expect(Dictionary(uniqueKeysWithValues: rolledBack.map { ($0.id, $0.data) }) == history.branch[45])
     }
 
@@ -164,11 +164,11 @@ struct DeltaStorageTests {
         for version in [2, 50, history.main.count - 1] {
             let position = ReadPosition(session: f.session, at: .version(version))
             for (id, data) in history.main[version] {
-                let found = try await f.store.query(at: position, EntityQuery(type: "Chat", filter: ["title": data["title"]!])).entities
+                let found = try f.store.query(at: position, EntityQuery(type: "Chat", filter: ["title": data["title"]!])).entities
                 #expect(found.map(\.id).contains(id), "\(id) at \(version)")
             }
         }
-        let plan = try await f.store.queryPlan(at: ReadPosition(session: f.session), EntityQuery(type: "Chat", filter: ["title": "x"]))
+        let plan = try f.store.queryPlan(at: ReadPosition(session: f.session), EntityQuery(type: "Chat", filter: ["title": "x"]))
         #expect(plan.joined().contains("field_4_Chat_title"))
         // Later versions of an indexed type are written whole too.
         try await f.commit([f.put("Chat", "c9", ["title": "new", "messages": .array((0..<20).map { Self.message($0) })])])

@@ -44,7 +44,7 @@ struct MigrationTests {
         }
         #expect(try await f.get("Chat", "c")?.data["messages"]?.arrayValue?.count == 40)
         #expect(try await f.get("Chat", "c", at: 31)?.data["messages"]?.arrayValue?.count == 30)
-        let deltas = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_version WHERE delta IS NOT NULL") }
+        let deltas = try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_version WHERE delta IS NOT NULL") }
         #expect(deltas == 10)
     }
 }
@@ -52,7 +52,7 @@ struct MigrationTests {
 @Suite("Migrations of indexes")
 struct IndexMigrationTests {
     static func indexNames(_ store: Store) async throws -> Set<String> {
-        Set(try await store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'field%'") })
+        Set(try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'field%'") })
     }
 
     @Test("type a_b field c and type a field b_c each get their own index")

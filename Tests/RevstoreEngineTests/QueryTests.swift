@@ -54,7 +54,7 @@ struct QueryTests {
         #expect(try await f.all("User", orderBy: ["-name"]).map(\.id) == ["u1", "u4", "u2", "u3"])
         #expect(try await f.all("User", filter: ["age": ["gte": 0]], orderBy: ["-age"]).map(\.id) == ["u4", "u1", "u2"])
         #expect(try await f.all("User", orderBy: ["$updatedAtVersion", "-$id"]).map(\.id) == ["u4", "u3", "u1", "u2"])
-        let page = try await f.store.query(at: ReadPosition(session: "s1"), EntityQuery(type: "User", orderBy: ["name"], limit: 2, offset: 1, count: true))
+        let page = try f.store.query(at: ReadPosition(session: "s1"), EntityQuery(type: "User", orderBy: ["name"], limit: 2, offset: 1, count: true))
         #expect(page.entities.map(\.id) == ["u2", "u4"])
         #expect(page.total == 4)
         #expect(try await f.all("User", at: 2, filter: ["age": 25]).map(\.id) == ["u2"])

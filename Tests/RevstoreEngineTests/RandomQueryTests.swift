@@ -160,7 +160,7 @@ struct RandomQueryTests {
             let ops = (0..<8).map { _ in f.put("T", "e\(Int.random(in: 0..<40, using: &g))", Self.randomData(&g)) }
             try await f.commit(ops)
         }
-        let head = try await f.store.session("s1").version
+        let head = try f.store.session("s1").version
         var checked = 0
         for version in [head, head / 2, 2] {
             let all = try await f.all("T", at: version)
@@ -171,7 +171,7 @@ struct RandomQueryTests {
                 }
                 let limit = Int.random(in: 1...15, using: &g), offset = Int.random(in: 0...5, using: &g)
                 let expected = all.filter { Self.matches($0, condition) }.sorted { Self.ordered($0, $1, by: orderBy) }
-                let page = try await f.store.query(at: ReadPosition(session: "s1", at: .version(version)),
+                let page = try f.store.query(at: ReadPosition(session: "s1", at: .version(version)),
                                                    EntityQuery(type: "T", filter: condition, orderBy: orderBy, limit: limit, offset: offset, count: true))
                 #expect(page.total == expected.count, "count of \(condition) at \(version)")
                 #expect(page.entities.map(\.id) == Array(expected.dropFirst(offset).prefix(limit)).map(\.id),

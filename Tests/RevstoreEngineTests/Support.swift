@@ -30,12 +30,12 @@ struct Fixture {
     }
 
     func get(_ type: String, _ id: String, at version: Int? = nil, includeDeleted: Bool = false) async throws -> Entity? {
-        try await store.entity(at: ReadPosition(session: session, at: version.map { .version($0) }), type: type, id: id,
+        try store.entity(at: ReadPosition(session: session, at: version.map { .version($0) }), type: type, id: id,
                                includeDeleted: includeDeleted).entity
     }
 
     func all(_ type: String? = nil, at version: Int? = nil, filter: JSONValue? = nil, orderBy: [String] = [], limit: Int = 10_000) async throws -> [Entity] {
-        try await store.query(at: ReadPosition(session: session, at: version.map { .version($0) }),
+        try store.query(at: ReadPosition(session: session, at: version.map { .version($0) }),
                               EntityQuery(type: type, filter: filter, orderBy: orderBy, limit: limit)).entities
     }
 }

@@ -49,7 +49,7 @@ struct TypeTests {
         await expectError(.invalidArgument) { _ = try await f.store.submitDefineType(name: "Doc", fields: ["x": ["type": "date"]], strict: false, description: nil).value() }
         await expectError(.invalidArgument) { _ = try await f.store.submitDefineType(name: "Doc", fields: ["a-b": ["type": "string"]], strict: false, description: nil).value() }
         await expectError(.invalidArgument) { _ = try await f.store.submitDefineType(name: "Doc'; DROP TABLE entity; --", fields: [:], strict: false, description: nil).value() }
-        await expectError(.notFound) { _ = try await f.store.typeDefinition("Nope") }
+        await expectError(.notFound) { _ = try f.store.typeDefinition("Nope") }
         #expect(try await f.store.typeDefinitions().map(\.name) == ["Doc"])
     }
 
@@ -86,15 +86,15 @@ struct TypeTests {
         #expect(thread.updatedAtVersion == 3)
         #expect(thread.data == ["title": "chat", "messages": ["m1", "m2"], "pinned": "m2"])
 
-        let then = try await f.store.entity(at: ReadPosition(session: "s1", at: .version(2)), type: "Thread", id: "t", expand: ["messages", "pinned"]).entity
+        let then = try f.store.entity(at: ReadPosition(session: "s1", at: .version(2)), type: "Thread", id: "t", expand: ["messages", "pinned"]).entity
         #expect(then?.data["messages"]?.arrayValue?.map { $0["data"]?["text"] } == ["hello", "world"])
         #expect(then?.data["pinned"]?["id"] == "m2")
-        let now = try await f.store.query(at: ReadPosition(session: "s1"), EntityQuery(type: "Thread", expand: ["messages"])).entities
+        let now = try f.store.query(at: ReadPosition(session: "s1"), EntityQuery(type: "Thread", expand: ["messages"])).entities
         #expect(now.first?.data["messages"]?.arrayValue?.map { $0["data"]?["text"] } == ["hello!", "world"])
         try await f.commit([.delete(type: "Message", id: "m2", ifVersion: nil)])
-        let gone = try await f.store.entity(at: ReadPosition(session: "s1"), type: "Thread", id: "t", expand: ["messages"]).entity
+        let gone = try f.store.entity(at: ReadPosition(session: "s1"), type: "Thread", id: "t", expand: ["messages"]).entity
         #expect(gone?.data["messages"]?.arrayValue?.last == .null)
-        await expectError(.invalidArgument) { _ = try await f.store.entity(at: ReadPosition(session: "s1"), type: "Thread", id: "t", expand: ["title"]) }
+        await expectError(.invalidArgument) { _ = try f.store.entity(at: ReadPosition(session: "s1"), type: "Thread", id: "t", expand: ["title"]) }
     }
 
     @Test("fork makes a new entity in the source's lineage; lineage returns the whole tree across branches")
@@ -111,7 +111,7 @@ struct TypeTests {
         _ = try await f.store.submitCreateBranch(session: "s1", name: "b", fromBranch: nil, fromAt: nil).value()
         try await f.commit([.patch(type: "Draft", id: "d", patch: ["text": "on b"], ifVersion: nil)], branch: "b")
 
-        let tree = try await f.store.lineage(session: "s1", lineageId: nil, type: "Draft", id: "d-alt", at: ReadPosition(session: "s1"))
+        let tree = try f.store.lineage(session: "s1", lineageId: nil, type: "Draft", id: "d-alt", at: ReadPosition(session: "s1"))
         #expect(tree.lineageId == source.lineageId)
         #expect(tree.versions.map { "\($0.id)@\($0.branch)#\($0.version)" } == ["d@main#1", "d@main#2", "d-alt@main#1", "d@b#3"])
         let ids = Set(tree.versions.map(\.versionId))
@@ -127,11 +127,11 @@ struct TypeTests {
         _ = try await f.store.submitCreateBranch(session: "s1", name: "b", fromBranch: nil, fromAt: nil).value()
         for (branch, at) in [(String?.none, ReadPosition.At?.none), (nil, .version(2)), ("b", nil)] {
             let position = ReadPosition(session: "s1", branch: branch, at: at)
-            let indexed = try await f.store.queryPlan(at: position, EntityQuery(type: "User", filter: ["email": "u7@x"]))
+            let indexed = try f.store.queryPlan(at: position, EntityQuery(type: "User", filter: ["email": "u7@x"]))
             #expect(indexed.contains { $0.contains("field_4_User_email") }, "\(indexed)")
-            let sorted = try await f.store.queryPlan(at: position, EntityQuery(type: "User", orderBy: ["email"], limit: 5))
+            let sorted = try f.store.queryPlan(at: position, EntityQuery(type: "User", orderBy: ["email"], limit: 5))
             #expect(sorted.contains { $0.contains("field_4_User_email") }, "\(sorted)")
-            let unindexed = try await f.store.queryPlan(at: position, EntityQuery(type: "User", filter: ["age": 7]))
+            let unindexed = try f.store.queryPlan(at: position, EntityQuery(type: "User", filter: ["age": 7]))
             #expect(!unindexed.contains { $0.contains("field_4_User_") })
             #expect(try await f.store.query(at: position, EntityQuery(type: "User", filter: ["email": "u7@x"])).entities.map(\.id) == ["u7"])
         }

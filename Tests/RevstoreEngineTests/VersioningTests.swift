@@ -37,7 +37,7 @@ struct VersioningTests {
         #expect(tombstone.deleted)
         #expect(tombstone.deletedAt != nil)
 
-        let diff = try await f.store.diff(from: ReadPosition(session: "s1", at: .version(2)), to: ReadPosition(session: "s1", at: .version(4)), type: nil)
+        let diff = try f.store.diff(from: ReadPosition(session: "s1", at: .version(2)), to: ReadPosition(session: "s1", at: .version(4)), type: nil)
         #expect(diff.map(\.id) == ["u1", "u2"])
         #expect(diff.map(\.change) == [.modified, .added])
         #expect(diff[0].patch == [["op": "replace", "path": "/age", "value": 31]])
@@ -134,12 +134,12 @@ struct VersioningTests {
         #expect(note.deletedAt == nil)
         await expectError(.invalidState) { try await f.commit([.restore(type: "Note", id: "n", data: nil)]) }
 
-        let history = try await f.store.history(at: ReadPosition(session: "s1"), type: "Note", id: "n", limit: 10, before: nil)
+        let history = try f.store.history(at: ReadPosition(session: "s1"), type: "Note", id: "n", limit: 10, before: nil)
         #expect(history.map(\.version) == [3, 2, 1])
         #expect(history.map(\.deleted) == [false, true, false])
-        let page = try await f.store.history(at: ReadPosition(session: "s1"), type: "Note", id: "n", limit: 10, before: 3)
+        let page = try f.store.history(at: ReadPosition(session: "s1"), type: "Note", id: "n", limit: 10, before: 3)
         #expect(page.map(\.version) == [2, 1])
-        let exact = try await f.store.entityVersion(session: "s1", versionId: history[1].versionId)
+        let exact = try f.store.entityVersion(session: "s1", versionId: history[1].versionId)
         #expect(exact == history[1])
     }
 
@@ -147,16 +147,16 @@ struct VersioningTests {
     func errors() async throws {
         let f = try await Fixture()
         await expectError(.alreadyExists) { _ = try await f.store.submitCreateSession(name: "s1", metadata: nil).value() }
-        await expectError(.notFound) { _ = try await f.store.session("nope") }
+        await expectError(.notFound) { _ = try f.store.session("nope") }
         let branch = await expectError(.notFound) { _ = try await f.commit([f.put("A", "a", [:])], branch: "nope") }
         #expect(branch?.details["kind"] == "branch")
         let version = await expectError(.notFound) { _ = try await f.get("A", "a", at: 9) }
         #expect(version?.details["kind"] == "version")
         let entity = await expectError(.notFound) { _ = try await f.commit([.delete(type: "A", id: "ghost", ifVersion: nil)]) }
         #expect(entity?.details["kind"] == "entity")
-        let versionID = await expectError(.notFound) { _ = try await f.store.entityVersion(session: "s1", versionId: "nope") }
+        let versionID = await expectError(.notFound) { _ = try f.store.entityVersion(session: "s1", versionId: "nope") }
         #expect(versionID?.details["kind"] == "versionId")
-        let tag = await expectError(.notFound) { _ = try await f.store.entity(at: ReadPosition(session: "s1", at: .tag("v1")), type: "A", id: "a") }
+        let tag = await expectError(.notFound) { _ = try f.store.entity(at: ReadPosition(session: "s1", at: .tag("v1")), type: "A", id: "a") }
         #expect(tag?.details["kind"] == "tag")
         await expectError(.invalidArgument) { _ = try await f.store.submitCreateSession(name: "", metadata: nil).value() }
         await expectError(.invalidArgument) { _ = try await f.store.submitCreateSession(name: "bad\u{7}", metadata: nil).value() }
@@ -187,17 +187,17 @@ struct VersioningTests {
     func sessions() async throws {
         let f = try await Fixture(session: "a")
         for name in ["b", "c", "d"] { _ = try await f.store.submitCreateSession(name: name, metadata: ["k": .string(name)]).value() }
-        let first = try await f.store.sessions(limit: 2, after: nil)
+        let first = try f.store.sessions(limit: 2, after: nil)
         #expect(first.sessions.map(\.name) == ["a", "b"])
         #expect(first.next == "b")
-        let second = try await f.store.sessions(limit: 2, after: first.next)
+        let second = try f.store.sessions(limit: 2, after: first.next)
         #expect(second.sessions.map(\.name) == ["c", "d"])
         #expect(second.next == nil)
         #expect(second.sessions[0].metadata == ["k": "c"])
 
         try await f.commit([f.put("X", "x", ["a": 1])])
         _ = try await f.store.submitDeleteSession("a").value()
-        await expectError(.notFound) { _ = try await f.store.session("a") }
+        await expectError(.notFound) { _ = try f.store.session("a") }
         _ = try await f.store.submitCreateSession(name: "a", metadata: nil).value()
         #expect(try await f.all().isEmpty)
     }
@@ -274,6 +274,6 @@ struct CommitEdgeCaseTests {
         let result = try await f.commit([f.put("A", "temp", ["x": 1]), .delete(type: "A", id: "temp", ifVersion: nil)])
         #expect(!result.created)
         #expect(try await f.get("A", "temp", includeDeleted: true) == nil)
-        await expectError(.notFound) { _ = try await f.store.history(at: ReadPosition(session: "s1"), type: "A", id: "temp", limit: 10, before: nil) }
+        await expectError(.notFound) { _ = try f.store.history(at: ReadPosition(session: "s1"), type: "A", id: "temp", limit: 10, before: nil) }
     }
 }

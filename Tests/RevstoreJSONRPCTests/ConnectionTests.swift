@@ -111,8 +111,10 @@ struct ConnectionTests {
     @Test("$/cancelRequest-style cancel answers a running read with -32800; unknown ids do nothing")
     func cancellation() async throws {
         var registry = MethodRegistry()
-        registry.registerConcurrent("slow") { _, _ in
-            try await Task.sleep(for: .seconds(30))
+        registry.registerConcurrent("slow") { _, context in
+            // A long read checks its cancellation, as the store's progress handler does.
+            let deadline = Date(timeIntervalSinceNow: 30)
+            while !context.cancellation.isCancelled, Date() < deadline { usleep(1_000) }
             return "finished"
         }
         registry.registerConcurrent("fast") { _, _ in "fast" }
@@ -162,7 +164,7 @@ struct ConnectionTests {
     func mixedBatch() async throws {
         var registry = MethodRegistry()
         registry.registerImmediate("now") { _, _ in "now" }
-        registry.registerConcurrent("later") { _, _ in try await Task.sleep(for: .milliseconds(30)); return "later" }
+        registry.registerConcurrent("later") { _, _ in usleep(30_000); return "later" }
         registry.registerOrdered("write") { _, _ in .value("written") }
         let (connection, sink) = makeConnection(registry)
         connection.receive(#"[{"jsonrpc":"2.0","id":1,"method":"later"},{"jsonrpc":"2.0","method":"now"},{"jsonrpc":"2.0","id":2,"method":"write"},{"jsonrpc":"2.0","id":3,"method":"now"}]"#)

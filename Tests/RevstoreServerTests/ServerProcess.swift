@@ -156,3 +156,29 @@ final class ServerProcess: @unchecked Sendable {
         return kilobytes * 1024
     }
 }
+
+extension ServerProcess {
+    /// Both outputs of `process`, read until it has exited and they are drained. Not until EOF:
+    /// a server that another test spawns at the same moment may inherit these pipes and hold
+    /// them open long after this process is gone.
+    static func readUntilExit(_ process: Process, _ out: Int32, _ err: Int32) -> (Data, Data) {
+        var data = [Data(), Data()]
+        var open = [true, true]
+        let fds = [out, err]
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var exited = false
+        while open.contains(true) {
+            var polled = fds.enumerated().map { pollfd(fd: open[$0.offset] ? $0.element : -1, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&polled, 2, 20)
+            for index in 0..<2 where open[index] && ready > 0 && polled[index].revents != 0 {
+                let count = read(fds[index], &buffer, buffer.count)
+                if count > 0 { data[index].append(contentsOf: buffer[0..<count]) } else { open[index] = false }
+            }
+            // Once the process is gone and nothing was left to read, what remains is all there is.
+            if exited, ready == 0 { break }
+            exited = !process.isRunning
+        }
+        process.waitUntilExit()
+        return (data[0], data[1])
+    }
+}

@@ -34,9 +34,7 @@ struct ShellTests {
         try process.run()
         try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
         try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (out, err) = ServerProcess.readUntilExit(process, stdout.fileHandleForReading.fileDescriptor, stderr.fileHandleForReading.fileDescriptor)
         return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"),
                    stderr: String(decoding: err, as: UTF8.self))
     }
@@ -128,11 +126,12 @@ struct ShellTests {
         shell.arguments = ["-c", """
             printf '%s\\n' '{"method":"entity/query","params":{"session":"p","type":"T"}}' | "$0" call - --db "$1" | grep -c '"n":1'
             """, ServerProcess.binary, store]
-        let output = Pipe()
+        let output = Pipe(), errors = Pipe()
         shell.standardOutput = output
+        shell.standardError = errors
         try shell.run()
-        shell.waitUntilExit()
-        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        let (counted, _) = ServerProcess.readUntilExit(shell, output.fileHandleForReading.fileDescriptor, errors.fileHandleForReading.fileDescriptor)
+        #expect(String(decoding: counted, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
     }
 
     @Test("export then import into another store, and back: every version, branch, tag, review, turn and id unchanged")

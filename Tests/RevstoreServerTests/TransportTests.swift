@@ -243,10 +243,8 @@ struct TransportTests {
             process.standardOutput = out
             process.standardError = err
             try process.run()
-            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, stdout, stderr)
+            let (stdout, stderr) = ServerProcess.readUntilExit(process, out.fileHandleForReading.fileDescriptor, err.fileHandleForReading.fileDescriptor)
+            return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
         }
         let help = try run(["--help"])
         #expect(help.0 == 0)

@@ -216,6 +216,11 @@ export class SchemaConflictError extends RevstoreError { readonly problems: stri
 export class BusyError extends RevstoreError {}
 export class StorageError extends RevstoreError {}
 export class ShuttingDownError extends RevstoreError {}
+/** A read ran past the server's time limit (`--read-timeout`). */
+export class ReadTimeoutError extends RevstoreError {
+  /** The limit, in seconds. */
+  readonly seconds: number | undefined;
+}
 export class CancelledError extends RevstoreError {}
 export class ServerExitedError extends Error {
   readonly exitCode: number | null;

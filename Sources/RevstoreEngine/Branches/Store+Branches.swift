@@ -19,17 +19,17 @@ extension Store {
         }
     }
 
-    public func branch(session: String, name: String) async throws(EngineError) -> Branch {
-        try await read { db in
+    public func branch(session: String, name: String) throws(EngineError) -> Branch {
+        try read { db in
             let sessionRow = try db.sessionRow(session)
             return try Self.branch(try db.branchRow(session: sessionRow, name: name), session: sessionRow, in: db)
         }
     }
 
-    public func branches(session: String) async throws(EngineError) -> [Branch] {
-        try await read { db in
+    public func branches(session: String) throws(EngineError) -> [Branch] {
+        try read { db in
             let sessionRow = try db.sessionRow(session)
-            return try db.fetchAll(BranchRow.self, "SELECT * FROM branch WHERE session_id = ? ORDER BY name", [sessionRow.id])
+            return try db.fetchAll(BranchRow.self, "SELECT \(BranchRow.columns) FROM branch WHERE session_id = ? ORDER BY name", [sessionRow.id])
                 .map { try Self.branch($0, session: sessionRow, in: db) }
         }
     }

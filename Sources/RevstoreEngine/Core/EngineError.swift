@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import RevstoreJSON
 
@@ -21,6 +22,10 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         public static let busy = Code(rawValue: "BUSY")
         /// Disk full, read-only file, I/O error, corruption, or a file that is not a store.
         public static let storage = Code(rawValue: "STORAGE_ERROR")
+        /// A read ran past the store's read time limit (`StoreConfiguration.readTimeout`).
+        public static let timeout = Code(rawValue: "TIMEOUT")
+        /// The caller cancelled the read (`ReadWatch`).
+        public static let cancelled = Code(rawValue: "CANCELLED")
         /// A parameter is malformed in a way only the engine can tell (a bad id, a non-object).
         public static let invalidArgument = Code(rawValue: "INVALID_ARGUMENT")
     }
@@ -55,6 +60,14 @@ extension EngineError {
 
     static func invalidState(_ detail: String) -> EngineError {
         EngineError(.invalidState, detail.prefix(1).uppercased() + detail.dropFirst() + ".", ["detail": .string(detail)])
+    }
+
+    static let cancelled = EngineError(.cancelled, "The request was cancelled.")
+
+    static func readTimedOut(_ seconds: TimeInterval) -> EngineError {
+        let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        return EngineError(.timeout, "The read ran past the time limit of \(shown) s; narrow it, or raise --read-timeout.",
+                           ["seconds": .number(JSONNumber(seconds))])
     }
 
     static func invalidArgument(_ detail: String, path: String) -> EngineError {

@@ -43,15 +43,23 @@ struct ResolvedPosition: Sendable {
 
 extension Database {
     func sessionRow(_ name: String) throws -> SessionRow {
-        guard let row = try self.fetchOne(SessionRow.self, "SELECT \(SessionRow.columns) FROM session WHERE name = ?", [name]) else {
+        guard let row = try self.fetchOne(SessionRow.self, Self.sessionByName, [name]) else {
             throw EngineError.notFound("session", ["session": .string(name)], "\"\(name)\"")
         }
         return row
     }
 
+    /// The session and the branch a position names (its default branch without one).
+    private static let sessionAndBranch = """
+        SELECT \(SessionBranchRow.columns) FROM session JOIN branch ON branch.session_id = session.id
+        AND branch.name = coalesce(?2, session.default_branch) WHERE session.name = ?1
+        """
+
+    private static let sessionByName = "SELECT \(SessionRow.columns) FROM session WHERE name = ?"
+
     func branchRow(session: SessionRow, name: String?) throws -> BranchRow {
         let name = name ?? session.defaultBranch
-        guard let row = try self.fetchOne(BranchRow.self, "SELECT * FROM branch WHERE session_id = ? AND name = ?", [session.id, name]) else {
+        guard let row = try self.fetchOne(BranchRow.self, "SELECT \(BranchRow.columns) FROM branch WHERE session_id = ? AND name = ?", [session.id, name]) else {
             throw EngineError.notFound("branch", ["session": .string(session.name), "branch": .string(name)], "\"\(name)\" in session \"\(session.name)\"")
         }
         return row
@@ -67,7 +75,14 @@ extension Database {
 
     /// The ancestry of `branch` as seen at `version`, nearest first.
     func segments(of branch: BranchRow, at version: Int) throws -> [Segment] {
+        try ancestry(of: branch, at: version).segments
+    }
+
+    /// The ancestry's segments, and the names of the branches walked: every row visible at the
+    /// position was written on one of them.
+    private func ancestry(of branch: BranchRow, at version: Int) throws -> (segments: [Segment], names: [Int64: String]) {
         var segments: [Segment] = []
+        var names: [Int64: String] = [branch.id: branch.name]
         var current = branch
         var limit = version
         while true {
@@ -76,16 +91,19 @@ extension Database {
                 limit = current.baseVersion
             }
             guard limit > 0, let parentID = current.baseBranchID,
-                  let parent = try self.fetchOne(BranchRow.self, "SELECT * FROM branch WHERE id = ?", [parentID])
+                  let parent = try self.fetchOne(BranchRow.self, "SELECT \(BranchRow.columns) FROM branch WHERE id = ?", [parentID])
             else { break }
             current = parent
+            names[parent.id] = parent.name
         }
-        return segments
+        return (segments, names)
     }
 
     func resolve(_ position: ReadPosition) throws -> ResolvedPosition {
-        let session = try sessionRow(position.session)
-        var branch = try branchRow(session: session, name: position.branch)
+        let pair = try fetchOne(SessionBranchRow.self, Self.sessionAndBranch, [position.session, position.branch])
+        // Without the pair, one of the two is missing: look for each alone, for the error that names it.
+        let session = try pair?.session ?? sessionRow(position.session)
+        var branch = try pair?.branch ?? branchRow(session: session, name: position.branch)
         let version: Int
         switch position.at {
         case nil:
@@ -99,9 +117,12 @@ extension Database {
         case .tag(let name):
             (branch, version) = try resolveTag(name, session: session, branch: branch, branchNamed: position.branch != nil)
         }
-        let segments = try segments(of: branch, at: version)
-        try checkNotPruned(session: session, branch: branch, version: version, segments: segments)
-        return ResolvedPosition(session: session, branch: branch, version: version, segments: segments, branchNames: try branchNames(session: session))
+        let (segments, names) = try ancestry(of: branch, at: version)
+        // Compaction always keeps every head.
+        if version != branch.head {
+            try checkNotPruned(session: session, branch: branch, version: version, segments: segments)
+        }
+        return ResolvedPosition(session: session, branch: branch, version: version, segments: segments, branchNames: names)
     }
 
     /// A tag's (branch, version), or for `approved` the branch's latest approved version. When
@@ -120,7 +141,7 @@ extension Database {
         let tagBranchID: Int64 = tag["branch_id"]
         let tagVersion: Int = tag["version"]
         if !branchNamed || tagBranchID == branch.id {
-            guard let tagBranch = try fetchOne(BranchRow.self, "SELECT * FROM branch WHERE id = ?", [tagBranchID]) else { throw notFound }
+            guard let tagBranch = try fetchOne(BranchRow.self, "SELECT \(BranchRow.columns) FROM branch WHERE id = ?", [tagBranchID]) else { throw notFound }
             return (tagBranch, tagVersion)
         }
         // The same state is readable from the named branch if the tag lies in its ancestry.
@@ -156,14 +177,39 @@ extension Database {
     /// when `withData` is false.
     func entityRow(entityKey: Int64, segments: [Segment], withData: Bool = true) throws -> EntityVersionRow? {
         for segment in segments {
-            let row = try self.fetchOne(EntityVersionRow.self, """
-                SELECT \(withData ? EntityVersionRow.columns : EntityVersionRow.columnsWithoutData) FROM entity_version v JOIN entity e ON e.key = v.entity_key
-                WHERE v.entity_key = ? AND v.branch_id = ? AND v.valid_from <= ?
-                ORDER BY v.valid_from DESC LIMIT 1
-                """, [entityKey, segment.branchID, segment.upTo])
+            let row = try self.fetchOne(EntityVersionRow.self, withData ? Self.visibleRow : Self.visibleRowWithoutData,
+                                        [entityKey, segment.branchID, segment.upTo])
             if let row { return row }
         }
         return nil
+    }
+
+    /// The visible row of the entity `type`/`id`, as `entityRow(entityKey:segments:)` finds it,
+    /// with the entity's key looked up in the same statement.
+    func entityRow(session: SessionRow, type: String, id: String, segments: [Segment]) throws -> EntityVersionRow? {
+        for segment in segments {
+            if let row = try self.fetchOne(EntityVersionRow.self, Self.visibleRowByID, [session.id, type, id, segment.branchID, segment.upTo]) {
+                return row
+            }
+        }
+        return nil
+    }
+
+    private static let visibleRowByID = """
+        SELECT \(EntityVersionRow.columns) FROM entity e JOIN entity_version v ON v.entity_key = e.key
+        WHERE e.session_id = ? AND e.type = ? AND e.entity_id = ? AND v.branch_id = ? AND v.valid_from <= ?
+        ORDER BY v.valid_from DESC LIMIT 1
+        """
+
+    private static let visibleRow = visibleRowSQL(EntityVersionRow.columns)
+    private static let visibleRowWithoutData = visibleRowSQL(EntityVersionRow.columnsWithoutData)
+
+    private static func visibleRowSQL(_ columns: String) -> String {
+        """
+        SELECT \(columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
+        WHERE v.entity_key = ? AND v.branch_id = ? AND v.valid_from <= ?
+        ORDER BY v.valid_from DESC LIMIT 1
+        """
     }
 
     /// The entities that may read differently at two positions of one session: those with a row

@@ -2,26 +2,27 @@ import GRDB
 import RevstoreJSON
 
 /// A `session` row.
-struct SessionRow: FetchableRecord, Sendable {
+struct SessionRow: ColumnRecord, Sendable {
     var id: Int64
     var name: String
     var createdAt: String
     var metadata: String
     var defaultBranch: String
 
-    init(row: Row) {
-        id = row["id"]
-        name = row["name"]
-        createdAt = row["created_at"]
-        metadata = row["metadata"]
-        defaultBranch = row["default_branch"]
+    init(_ row: ColumnRow) {
+        id = row.int64(0)
+        name = row.text(1)
+        createdAt = row.text(2)
+        metadata = row.text(3)
+        defaultBranch = row.text(4)
     }
 
     static let columns = "session.id, session.name, session.created_at, session.metadata, session.default_branch"
+    static let columnCount: Int32 = 5
 }
 
 /// A `branch` row.
-struct BranchRow: FetchableRecord, Sendable {
+struct BranchRow: ColumnRecord, Sendable {
     var id: Int64
     var sessionID: Int64
     var name: String
@@ -30,19 +31,34 @@ struct BranchRow: FetchableRecord, Sendable {
     var baseVersion: Int
     var createdAt: String
 
-    init(row: Row) {
-        id = row["id"]
-        sessionID = row["session_id"]
-        name = row["name"]
-        head = row["head"]
-        baseBranchID = row["base_branch_id"]
-        baseVersion = row["base_version"]
-        createdAt = row["created_at"]
+    init(_ row: ColumnRow) {
+        id = row.int64(0)
+        sessionID = row.int64(1)
+        name = row.text(2)
+        head = row.int(3)
+        baseBranchID = row.optionalInt64(4)
+        baseVersion = row.int(5)
+        createdAt = row.text(6)
     }
+
+    static let columns = "branch.id, branch.session_id, branch.name, branch.head, branch.base_branch_id, branch.base_version, branch.created_at"
+}
+
+/// A session and one of its branches, read in one seek.
+struct SessionBranchRow: ColumnRecord {
+    var session: SessionRow
+    var branch: BranchRow
+
+    init(_ row: ColumnRow) {
+        session = SessionRow(row)
+        branch = BranchRow(row.dropping(SessionRow.columnCount))
+    }
+
+    static let columns = "\(SessionRow.columns), \(BranchRow.columns)"
 }
 
 /// An `entity_version` row joined with its `entity` (type and id).
-struct EntityVersionRow: FetchableRecord, Sendable {
+struct EntityVersionRow: ColumnRecord, Sendable {
     var id: Int64
     var entityKey: Int64
     var type: String
@@ -67,29 +83,30 @@ struct EntityVersionRow: FetchableRecord, Sendable {
     var chainBytes: Int
     var keyframeBytes: Int
 
-    init(row: Row) {
-        id = row["id"]
-        entityKey = row["entity_key"]
-        type = row["type"]
-        entityID = row["entity_id"]
-        branchID = row["branch_id"]
-        validFrom = row["valid_from"]
-        number = row["number"]
-        change = row["change"]
-        versionID = row["version_id"]
-        parentVersionID = row["parent_version_id"]
-        lineageID = row["lineage_id"]
-        data = row["data"]
-        deleted = row["deleted"]
-        createdAt = row["created_at"]
-        createdAtVersion = row["created_at_version"]
-        createdBy = row["created_by"]
-        updatedAt = row["updated_at"]
-        updatedBy = row["updated_by"]
-        deletedAt = row["deleted_at"]
-        deletedBy = row["deleted_by"]
-        chainBytes = row["chain_bytes"]
-        keyframeBytes = row["keyframe_bytes"]
+    /// Reads the columns in the order of `selectList`.
+    init(_ row: ColumnRow) {
+        id = row.int64(0)
+        entityKey = row.int64(1)
+        type = row.text(2)
+        entityID = row.text(3)
+        branchID = row.int64(4)
+        validFrom = row.int(5)
+        number = row.int(6)
+        change = row.text(7)
+        versionID = row.text(8)
+        parentVersionID = row.optionalText(9)
+        lineageID = row.text(10)
+        data = row.text(11)
+        deleted = row.bool(12)
+        createdAt = row.text(13)
+        createdAtVersion = row.int(14)
+        createdBy = row.optionalText(15)
+        updatedAt = row.text(16)
+        updatedBy = row.optionalText(17)
+        deletedAt = row.optionalText(18)
+        deletedBy = row.optionalText(19)
+        chainBytes = row.int(20)
+        keyframeBytes = row.int(21)
     }
 
     /// The select list for `entity_version AS v JOIN entity AS e`, with whole data.
@@ -111,7 +128,7 @@ struct EntityVersionRow: FetchableRecord, Sendable {
 
     func entity(branchNames: [Int64: String]) -> Entity {
         Entity(
-            type: type, id: entityID, version: number, data: parsedData, deleted: deleted,
+            type: type, id: entityID, version: number, document: .text(CanonicalJSONText(unchecked: data)), deleted: deleted,
             createdAt: createdAt, updatedAt: updatedAt, createdAtVersion: createdAtVersion, updatedAtVersion: validFrom,
             createdBy: createdBy, updatedBy: updatedBy, deletedAt: deletedAt, deletedBy: deletedBy,
             versionId: versionID, parentVersionId: parentVersionID, lineageId: lineageID,

@@ -9,6 +9,8 @@ public final class Store: Sendable {
     public let configuration: StoreConfiguration
     let database: any DatabaseWriter
     let writes: WriteQueue
+    /// Per-thread read connections, for a store file; nil in memory (one connection serves all).
+    private let threadReaders: ThreadReaders?
     /// The event feed's subscribers.
     public let events: EventHub
 
@@ -35,8 +37,11 @@ public final class Store: Sendable {
             } catch {
                 throw EngineError(error)
             }
+            threadReaders = nil
         case .file(let path):
-            database = try StoreFile(path: path).open(configuration: config, patience: configuration.busyTimeout)
+            let pool = try StoreFile(path: path).open(configuration: config, patience: configuration.busyTimeout)
+            database = pool
+            threadReaders = ThreadReaders(pool: pool)
         }
         let events = EventHub(database: database, location: configuration.location)
         self.events = events
@@ -51,6 +56,7 @@ public final class Store: Sendable {
     /// the file alone holds every commit (protocol/README.md §12).
     public func close() {
         events.stop()
+        threadReaders?.close()
         try? database.close()
         guard case .file(let path) = configuration.location, !isReadOnly else { return }
         // GRDB closes its read-only readers last, and a read-only connection never checkpoints,
@@ -77,31 +83,35 @@ public final class Store: Sendable {
 
     /// Runs `work` at a read position: on a snapshot; through a turn, with the turn's staged
     /// changes laid over it (`Overlay`), on a reader like any other read.
-    func read<Value: Sendable>(at position: ReadPosition, _ work: @escaping @Sendable (Database, ResolvedPosition) throws -> Value) async throws(EngineError) -> Value {
+    func read<Value>(at position: ReadPosition, _ work: (Database, ResolvedPosition) throws -> Value) throws(EngineError) -> Value {
         guard position.turn != nil else {
-            return try await read { db in try work(db, try db.resolve(position)) }
+            return try read { db in try work(db, try db.resolve(position)) }
         }
+        let (watch, timeout) = (ReadWatch.current, configuration.readTimeout)
+        let reader: any DatabaseReader = threadReaders?.current() ?? database
         do {
             // Not `read`: that forbids even the temporary views an overlay makes. The transaction
             // keeps the overlay and the data under it one snapshot.
-            return try await database.unsafeRead { db in
-                var value: Value?
-                try db.inTransaction(.deferred) {
-                    let (resolved, overlay) = try Self.turnOverlay(position, in: db)
-                    value = try db.reading(through: overlay) { try work(db, resolved) }
-                    return .commit
+            return try reader.unsafeRead { db in
+                try ReadWatch.run(watch, timeout: timeout, on: db) {
+                    try db.inSnapshot {
+                        let (resolved, overlay) = try Self.turnOverlay(position, in: db)
+                        return try db.reading(through: overlay) { try work(db, resolved) }
+                    }
                 }
-                return value!
             }
         } catch {
             throw EngineError(error)
         }
     }
 
-    /// Runs `work` on a consistent snapshot, concurrently with other reads.
-    func read<Value: Sendable>(_ work: @escaping @Sendable (Database) throws -> Value) async throws(EngineError) -> Value {
+    /// Runs `work` on a consistent snapshot, on the calling thread, concurrently with other
+    /// reads; the current `ReadWatch` and the read time limit can end it.
+    func read<Value>(_ work: (Database) throws -> Value) throws(EngineError) -> Value {
+        let (watch, timeout) = (ReadWatch.current, configuration.readTimeout)
+        let reader: any DatabaseReader = threadReaders?.current() ?? database
         do {
-            return try await database.read(work)
+            return try reader.unsafeRead { db in try ReadWatch.run(watch, timeout: timeout, on: db) { try db.inSnapshot { try work(db) } } }
         } catch {
             throw EngineError(error)
         }
@@ -111,8 +121,8 @@ public final class Store: Sendable {
 extension Store {
     /// SQLite's own consistency check of the whole file, and every entity version stored as a
     /// delta rebuilt whole: an empty list when all is well.
-    public func integrityCheck() async throws(EngineError) -> [String] {
-        try await read { db in
+    public func integrityCheck() throws(EngineError) -> [String] {
+        try read { db in
             var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
             for row in try Row.fetchAll(db, sql: "SELECT id, version_id FROM entity_version WHERE delta IS NOT NULL ORDER BY id") {
                 do {

@@ -21,10 +21,13 @@ public struct StoreConfiguration: Sendable {
     public var durability: Durability
     /// How long a write waits for another process's lock before failing with `BUSY`.
     public var busyTimeout: TimeInterval
+    /// How long one read may run before it fails with `TIMEOUT`; nil for no limit.
+    public var readTimeout: TimeInterval?
 
-    public init(location: Location, durability: Durability = .full, busyTimeout: TimeInterval = 30) {
+    public init(location: Location, durability: Durability = .full, busyTimeout: TimeInterval = 30, readTimeout: TimeInterval? = 30) {
         self.location = location
         self.durability = durability
         self.busyTimeout = busyTimeout
+        self.readTimeout = readTimeout
     }
 }

@@ -4,8 +4,8 @@ import RevstoreJSON
 extension Store {
     /// Events after `since` (from the beginning when nil), oldest first, and the cursor to pass
     /// as `since` next time.
-    public func feed(session: String?, since: Int64?, limit: Int) async throws(EngineError) -> (events: [Event], cursor: Int64) {
-        try await read { db in
+    public func feed(session: String?, since: Int64?, limit: Int) throws(EngineError) -> (events: [Event], cursor: Int64) {
+        try read { db in
             if let since { try db.checkCursor(since, session: session) }
             let events = try db.fetchAll(Row.self, """
                 SELECT * FROM event WHERE cursor > ? AND (? IS NULL OR session = ?) ORDER BY cursor LIMIT ?

@@ -37,7 +37,7 @@ extension Store {
     }
 
     private static func compact(_ db: Database, session: SessionRow, keepLast: Int?, keepSince: String?) throws -> CompactionReport {
-        let branches = try db.fetchAll(BranchRow.self, "SELECT * FROM branch WHERE session_id = ?", [session.id])
+        let branches = try db.fetchAll(BranchRow.self, "SELECT \(BranchRow.columns) FROM branch WHERE session_id = ?", [session.id])
         try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS keep_point(branch_id INTEGER NOT NULL, number INTEGER NOT NULL, PRIMARY KEY(branch_id, number)) WITHOUT ROWID")
         try db.execute(sql: "DELETE FROM temp.keep_point")
 
@@ -97,9 +97,9 @@ extension Store {
     }
 
     /// Counts of what the store holds, and its size on disk.
-    public func stats() async throws(EngineError) -> JSONValue {
+    public func stats() throws(EngineError) -> JSONValue {
         let path = configuration.location == .memory ? nil : self.path
-        return try await read { db in
+        return try read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             let pageSize = try count("PRAGMA page_size")
             let walBytes = path.flatMap { try? FileManager.default.attributesOfItem(atPath: $0 + "-wal")[.size] as? Int } ?? 0

@@ -10,8 +10,8 @@ import RevstoreJSON
 extension Store {
     public static let exportFormat = 1
 
-    public func export(session name: String) async throws(EngineError) -> [JSONValue] {
-        try await read { db in
+    public func export(session name: String) throws(EngineError) -> [JSONValue] {
+        try read { db in
             let session = try db.sessionRow(name)
             let branchNames = try db.branchNames(session: session)
             func branch(_ id: Int64?) -> JSONValue { id.flatMap { branchNames[$0] }.map(JSONValue.string) ?? .null }

@@ -16,18 +16,34 @@ extension Branch {
     }
 }
 
-extension Entity {
-    public var json: JSONValue {
-        [
-            "type": .string(type), "id": .string(id), "version": .integer(version), "data": data,
-            "deleted": .bool(deleted), "createdAt": .string(createdAt), "updatedAt": .string(updatedAt),
-            "createdAtVersion": .integer(createdAtVersion), "updatedAtVersion": .integer(updatedAtVersion),
-            "createdBy": .optional(createdBy), "updatedBy": .optional(updatedBy),
-            "deletedAt": .optional(deletedAt), "deletedBy": .optional(deletedBy),
-            "versionId": .string(versionId), "parentVersionId": .optional(parentVersionId),
-            "lineageId": .string(lineageId), "branch": .string(branch),
-        ]
+extension Entity: JSONWritable {
+    /// Members in UTF-8 order, as `JSONWriter` sorts them; stored data is written as it is.
+    public func write(to writer: inout JSONWriter) {
+        writer.writeObject { o in
+            o.member("branch", branch)
+            o.member("createdAt", createdAt)
+            o.member("createdAtVersion", createdAtVersion)
+            o.member("createdBy", createdBy)
+            switch document {
+            case .text(let text): o.member("data", text)
+            case .value(let value): o.member("data", value)
+            }
+            o.member("deleted", deleted)
+            o.member("deletedAt", deletedAt)
+            o.member("deletedBy", deletedBy)
+            o.member("id", id)
+            o.member("lineageId", lineageId)
+            o.member("parentVersionId", parentVersionId)
+            o.member("type", type)
+            o.member("updatedAt", updatedAt)
+            o.member("updatedAtVersion", updatedAtVersion)
+            o.member("updatedBy", updatedBy)
+            o.member("version", version)
+            o.member("versionId", versionId)
+        }
     }
+
+    public var json: JSONValue { JSONValue(writing: self) }
 }
 
 extension Change {

@@ -31,7 +31,13 @@ public struct Entity: Sendable, Equatable {
     public var id: String
     /// The entity's own version: 1 when created, +1 in each session version that changed it.
     public var version: Int
-    public var data: JSONValue
+    /// The entity's data, parsed from the stored text when first asked for.
+    public var data: JSONValue {
+        get { document.value }
+        set { document = .value(newValue) }
+    }
+    /// The data as read (canonical text, which a response writes as it is) or as changed since.
+    var document: Document
     public var deleted: Bool
     public var createdAt: String
     public var updatedAt: String
@@ -46,6 +52,26 @@ public struct Entity: Sendable, Equatable {
     public var lineageId: String
     /// The branch this entity version was written on.
     public var branch: String
+
+    enum Document: Sendable {
+        case text(CanonicalJSONText)
+        case value(JSONValue)
+
+        var value: JSONValue {
+            switch self {
+            case .text(let text): (try? text.parsed()) ?? .object([:])
+            case .value(let value): value
+            }
+        }
+    }
+
+    public static func == (lhs: Entity, rhs: Entity) -> Bool {
+        lhs.type == rhs.type && lhs.id == rhs.id && lhs.version == rhs.version && lhs.data == rhs.data && lhs.deleted == rhs.deleted
+            && lhs.createdAt == rhs.createdAt && lhs.updatedAt == rhs.updatedAt && lhs.createdAtVersion == rhs.createdAtVersion
+            && lhs.updatedAtVersion == rhs.updatedAtVersion && lhs.createdBy == rhs.createdBy && lhs.updatedBy == rhs.updatedBy
+            && lhs.deletedAt == rhs.deletedAt && lhs.deletedBy == rhs.deletedBy && lhs.versionId == rhs.versionId
+            && lhs.parentVersionId == rhs.parentVersionId && lhs.lineageId == rhs.lineageId && lhs.branch == rhs.branch
+    }
 }
 
 /// What one commit did to one entity.

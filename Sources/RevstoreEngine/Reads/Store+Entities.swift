@@ -3,11 +3,11 @@ import RevstoreJSON
 
 extension Store {
     /// The entity at a position; nil when absent (or deleted, unless `includeDeleted`).
-    public func entity(at position: ReadPosition, type: String, id: String, includeDeleted: Bool = false, expand: [String] = []) async throws(EngineError) -> (version: Int, entity: Entity?) {
+    public func entity(at position: ReadPosition, type: String, id: String, includeDeleted: Bool = false, expand: [String] = []) throws(EngineError) -> (version: Int, entity: Entity?) {
         try Names.checkType(type, path: "type")
         try Names.checkEntityID(id, path: "id")
-        return try await read(at: position) { db, resolved in
-            let row = try db.entityKey(session: resolved.session, type: type, id: id).flatMap { try db.entityRow(entityKey: $0, segments: resolved.segments) }
+        return try read(at: position) { db, resolved in
+            let row = try db.entityRow(session: resolved.session, type: type, id: id, segments: resolved.segments)
             guard let row, includeDeleted || !row.deleted else { return (resolved.version, nil) }
             let entity = try Self.expand([row.entity(branchNames: resolved.branchNames)], fields: expand, type: type, at: resolved, in: db)
             return (resolved.version, entity.first)
@@ -15,17 +15,17 @@ extension Store {
     }
 
     /// Entities at a position that match `query`, in its order; `total` when `query.count`.
-    public func query(at position: ReadPosition, _ query: EntityQuery) async throws(EngineError) -> (version: Int, entities: [Entity], total: Int?) {
+    public func query(at position: ReadPosition, _ query: EntityQuery) throws(EngineError) -> (version: Int, entities: [Entity], total: Int?) {
         if let type = query.type { try Names.checkType(type, path: "type") }
         guard (1...EntityQuery.maximumLimit).contains(query.limit) else {
             throw EngineError.invalidArgument("limit must be 1-\(EntityQuery.maximumLimit)", path: "limit")
         }
         guard query.offset >= 0 else { throw EngineError.invalidArgument("offset must not be negative", path: "offset") }
-        return try await read(at: position) { db, resolved in
+        return try read(at: position) { db, resolved in
             let plan = try Self.plan(query, at: resolved, in: db)
             // Query SQL varies with each request, so it is not kept in the statement cache.
-            let rows = try EntityVersionRow.fetchAll(db, sql: "SELECT \(EntityVersionRow.columns) \(plan.from) ORDER BY \(plan.ordering) LIMIT ? OFFSET ?",
-                                                     arguments: plan.arguments + plan.orderArguments + [query.limit, query.offset])
+            let rows = try db.fetchAll(EntityVersionRow.self, "SELECT \(EntityVersionRow.columns) \(plan.from) ORDER BY \(plan.ordering) LIMIT ? OFFSET ?",
+                                       plan.arguments + plan.orderArguments + [query.limit, query.offset], cached: false)
             var total: Int?
             if query.count {
                 total = try Int.fetchOne(db, sql: "SELECT count(*) \(plan.from)", arguments: plan.arguments)
@@ -37,8 +37,8 @@ extension Store {
     }
 
     /// How SQLite will run a query: the plan's steps, for checking that an index serves it.
-    public func queryPlan(at position: ReadPosition, _ query: EntityQuery) async throws(EngineError) -> [String] {
-        try await read(at: position) { db, resolved in
+    public func queryPlan(at position: ReadPosition, _ query: EntityQuery) throws(EngineError) -> [String] {
+        try read(at: position) { db, resolved in
             let plan = try Self.plan(query, at: resolved, in: db)
             return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT v.id \(plan.from) ORDER BY \(plan.ordering) LIMIT ? OFFSET ?",
                                     arguments: plan.arguments + plan.orderArguments + [query.limit, query.offset]).map { $0["detail"] as String }
@@ -109,10 +109,10 @@ extension Store {
         for (targetType, ids) in wanted where !ids.isEmpty {
             let list = Array(ids)
             let placeholders = Array(repeating: "?", count: list.count).joined(separator: ", ")
-            let rows = try EntityVersionRow.fetchAll(db, sql: """
+            let rows = try db.fetchAll(EntityVersionRow.self, """
                 SELECT \(EntityVersionRow.columns) FROM entity e JOIN entity_version v ON v.id = \(visible.sql)
                 WHERE e.session_id = ? AND e.type = ? AND v.deleted = 0 AND e.entity_id IN (\(placeholders))
-                """, arguments: visible.arguments + [resolved.session.id, targetType] + StatementArguments(list))
+                """, visible.arguments + [resolved.session.id, targetType] + StatementArguments(list), cached: false)
             for row in rows { found[targetType, default: [:]][row.entityID] = row.entity(branchNames: resolved.branchNames) }
         }
         return entities.map { entity in
@@ -130,8 +130,8 @@ extension Store {
 
     /// Every version of every entity in a lineage, on every branch, oldest first: each names its
     /// parent, so a client can draw the tree. The lineage is given by id, or by an entity.
-    public func lineage(session: String, lineageId: String?, type: String?, id: String?, at position: ReadPosition) async throws(EngineError) -> (lineageId: String, versions: [Entity]) {
-        try await read(at: position) { db, resolved in
+    public func lineage(session: String, lineageId: String?, type: String?, id: String?, at position: ReadPosition) throws(EngineError) -> (lineageId: String, versions: [Entity]) {
+        try read(at: position) { db, resolved in
             var lineage = lineageId
             if lineage == nil {
                 guard let type, let id else { throw EngineError.invalidArgument("give lineageId, or type and id", path: "lineageId") }
@@ -147,16 +147,18 @@ extension Store {
             if rows.isEmpty {
                 throw EngineError.notFound("lineage", ["lineageId": .string(lineage!)], "\"\(lineage!)\" in session \"\(session)\"")
             }
-            return (lineage!, rows.map { $0.entity(branchNames: resolved.branchNames) })
+            // A lineage spans every branch, not only this position's ancestry.
+            let names = try db.branchNames(session: resolved.session)
+            return (lineage!, rows.map { $0.entity(branchNames: names) })
         }
     }
 
     /// The entity's versions through the branch's ancestry, newest first; `before` is an
     /// entity version number to page from.
-    public func history(at position: ReadPosition, type: String, id: String, limit: Int, before: Int?) async throws(EngineError) -> [Entity] {
+    public func history(at position: ReadPosition, type: String, id: String, limit: Int, before: Int?) throws(EngineError) -> [Entity] {
         try Names.checkType(type, path: "type")
         try Names.checkEntityID(id, path: "id")
-        return try await read(at: position) { db, resolved in
+        return try read(at: position) { db, resolved in
             guard let key = try db.entityKey(session: resolved.session, type: type, id: id) else {
                 throw EngineError.notFound("entity", ["type": .string(type), "id": .string(id)], "\(type) \"\(id)\"")
             }
@@ -177,8 +179,8 @@ extension Store {
     }
 
     /// One exact entity version, wherever it was written in the session.
-    public func entityVersion(session: String, versionId: String) async throws(EngineError) -> Entity {
-        try await read { db in
+    public func entityVersion(session: String, versionId: String) throws(EngineError) -> Entity {
+        try read { db in
             let sessionRow = try db.sessionRow(session)
             guard let row = try db.fetchOne(EntityVersionRow.self, """
                 SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key

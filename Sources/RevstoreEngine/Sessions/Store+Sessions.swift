@@ -24,13 +24,13 @@ extension Store {
         }
     }
 
-    public func session(_ name: String) async throws(EngineError) -> Session {
-        try await read { db in try Self.session(try db.sessionRow(name), in: db) }
+    public func session(_ name: String) throws(EngineError) -> Session {
+        try read { db in try Self.session(try db.sessionRow(name), in: db) }
     }
 
     /// Sessions in id order, `limit` at a time, after the id `after`; `next` continues.
-    public func sessions(limit: Int, after: String?) async throws(EngineError) -> (sessions: [Session], next: String?) {
-        try await read { db in
+    public func sessions(limit: Int, after: String?) throws(EngineError) -> (sessions: [Session], next: String?) {
+        try read { db in
             let rows = try db.fetchAll(SessionRow.self, """
                 SELECT \(SessionRow.columns) FROM session WHERE name > ? ORDER BY name LIMIT ?
                 """, [after ?? "", limit + 1])

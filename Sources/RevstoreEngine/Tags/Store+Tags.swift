@@ -20,8 +20,8 @@ extension Store {
         }
     }
 
-    public func tags(session: String) async throws(EngineError) -> [Tag] {
-        try await read { db in
+    public func tags(session: String) throws(EngineError) -> [Tag] {
+        try read { db in
             let sessionRow = try db.sessionRow(session)
             return try db.fetchAll(Row.self, """
                 SELECT t.name, t.version, t.created_at, b.name AS branch FROM tag t JOIN branch b ON b.id = t.branch_id

@@ -24,13 +24,13 @@ extension Store {
         }
     }
 
-    public func turn(_ id: String) async throws(EngineError) -> Turn {
-        try await read { db in try Self.turn(id, in: db) }
+    public func turn(_ id: String) throws(EngineError) -> Turn {
+        try read { db in try Self.turn(id, in: db) }
     }
 
     /// A session's turns, oldest first, optionally only those with one status.
-    public func turns(session: String, status: Turn.Status?) async throws(EngineError) -> [Turn] {
-        try await read { db in
+    public func turns(session: String, status: Turn.Status?) throws(EngineError) -> [Turn] {
+        try read { db in
             let sessionRow = try db.sessionRow(session)
             let ids = try String.fetchAll(db, sql: "SELECT id FROM turn WHERE session_id = ? AND (? IS NULL OR status = ?) ORDER BY created_at, rowid",
                                           arguments: [sessionRow.id, status?.rawValue, status?.rawValue])

@@ -38,8 +38,8 @@ extension Store {
         }
     }
 
-    public func typeDefinition(_ name: String) async throws(EngineError) -> TypeDefinition {
-        try await read { db in
+    public func typeDefinition(_ name: String) throws(EngineError) -> TypeDefinition {
+        try read { db in
             guard let definition = try db.typeDefinition(name) else {
                 throw EngineError.notFound("type", ["type": .string(name)], "\"\(name)\"")
             }
@@ -47,8 +47,8 @@ extension Store {
         }
     }
 
-    public func typeDefinitions() async throws(EngineError) -> [TypeDefinition] {
-        try await read { db in try db.typeDefinitions().sorted { $0.name < $1.name } }
+    public func typeDefinitions() throws(EngineError) -> [TypeDefinition] {
+        try read { db in try db.typeDefinitions().sorted { $0.name < $1.name } }
     }
 
     /// The index of a declared field. The type name's length keeps every (type, field) pair
@@ -73,7 +73,7 @@ extension Store {
     /// A unique field may only be declared when no branch head already has two live entities
     /// sharing a value.
     private static func checkUnique(_ db: Database, type: String, field: String) throws {
-        for branch in try db.fetchAll(BranchRow.self, "SELECT * FROM branch") {
+        for branch in try db.fetchAll(BranchRow.self, "SELECT \(BranchRow.columns) FROM branch") {
             let segments = try db.segments(of: branch, at: branch.head)
             let visible = Database.visibleRowExpression(segments)
             let duplicate = try Row.fetchOne(db, sql: """

@@ -3,8 +3,8 @@ import RevstoreJSON
 
 extension Store {
     /// Versions through the branch's ancestry, newest first; `before` pages.
-    public func versions(session: String, branch: String?, limit: Int, before: Int?) async throws(EngineError) -> [VersionInfo] {
-        try await read { db in
+    public func versions(session: String, branch: String?, limit: Int, before: Int?) throws(EngineError) -> [VersionInfo] {
+        try read { db in
             let resolved = try db.resolve(ReadPosition(session: session, branch: branch))
             var infos: [VersionInfo] = []
             for segment in resolved.segments where infos.count < limit {
@@ -19,8 +19,8 @@ extension Store {
     }
 
     /// One version of a branch, with what it changed.
-    public func version(session: String, branch: String?, number: Int) async throws(EngineError) -> (info: VersionInfo, changes: [Change]) {
-        try await read { db in
+    public func version(session: String, branch: String?, number: Int) throws(EngineError) -> (info: VersionInfo, changes: [Change]) {
+        try read { db in
             let resolved = try db.resolve(ReadPosition(session: session, branch: branch, at: .version(number)))
             let segment = resolved.segments[0]
             guard let row = try db.fetchOne(Row.self, "SELECT * FROM version WHERE branch_id = ? AND number = ?", [segment.branchID, number]) else {
@@ -32,8 +32,8 @@ extension Store {
     }
 
     /// How the state at `to` differs from the state at `from`, entity by entity.
-    public func diff(from: ReadPosition, to: ReadPosition, type: String?) async throws(EngineError) -> [EntityDifference] {
-        try await read { db in
+    public func diff(from: ReadPosition, to: ReadPosition, type: String?) throws(EngineError) -> [EntityDifference] {
+        try read { db in
             if let type { try Names.checkType(type, path: "type") }
             let source = try db.resolve(from)
             let target = try db.resolve(to)

@@ -11,13 +11,16 @@ public protocol MessageSink: AnyObject, Sendable {
 ///
 /// `receive(_:)` is called from a single reader thread and never blocks: immediate handlers
 /// run inline, ordered ones enqueue their work inline and are answered from whichever thread
-/// completes it, concurrent ones run in tasks after the ordered requests received before them.
+/// completes it, concurrent ones run on the read threads (`ReadWorkers`) after the ordered
+/// requests received before them.
 public final class Connection: @unchecked Sendable {
     public struct Options: Sendable {
         /// Nesting deeper than this is a parse error.
         public var maximumDepth = JSONParser.defaultMaximumDepth
         /// The error for any request received after `shutdown`.
         public var requestAfterShutdown = RPCError.invalidRequest("the server is shutting down")
+        /// How many concurrent requests may run at once, each on its own thread.
+        public var maximumConcurrentRequests = 4
 
         public init() {}
     }
@@ -30,7 +33,7 @@ public final class Connection: @unchecked Sendable {
     /// Guards the state below it, shared between the reader thread and handler tasks.
     private let state = NSCondition()
     private var inFlight = 0
-    private var cancellable: [RequestID: CancelToken] = [:]
+    private var cancellable: [RequestID: Cancellation] = [:]
     private var shuttingDown = false
     private var exitHandler: (@Sendable (Int32) -> Void)?
 
@@ -38,14 +41,17 @@ public final class Connection: @unchecked Sendable {
     /// number n waits until every ordered request up to n has completed.
     private var orderedReceived = 0
     private var orderedUnfinished: Set<Int> = []
-    private var barrierWaiters: [(through: Int, resume: CheckedContinuation<Void, Never>)] = []
+    private let readWorkers: ReadWorkers
 
     public init(registry: MethodRegistry, sink: any MessageSink, options: Options = Options(), logger: Logger) {
         self.registry = registry
         self.sink = sink
         self.options = options
         self.logger = logger
+        readWorkers = ReadWorkers(maximumThreads: options.maximumConcurrentRequests)
     }
+
+    deinit { readWorkers.stop() }
 
     // MARK: - Input (reader thread)
 
@@ -94,7 +100,7 @@ public final class Connection: @unchecked Sendable {
             (id, method, params) = (nil, name, p)
         }
 
-        let answer: @Sendable (Result<JSONValue, any Error>) -> Void = { [logger] outcome in
+        let answer: @Sendable (Result<any JSONWritable, any Error>) -> Void = { [logger] outcome in
             guard let id else {
                 if case .failure(let error) = outcome { logger.debug("notification \(method) failed: \(error)") }
                 reply(nil)
@@ -114,14 +120,14 @@ public final class Connection: @unchecked Sendable {
             answer(.failure(options.requestAfterShutdown))
             return
         }
-        let context = RequestContext(id: id, method: method, connection: self)
-
         switch handler {
         case .immediate(let body):
+            let context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
             answer(Result { try body(params, context) })
 
         case .ordered(let body):
-            let deferred: Deferred<JSONValue>
+            let context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
+            let deferred: Deferred<any JSONWritable>
             do {
                 deferred = try body(params, context)
             } catch {
@@ -136,30 +142,28 @@ public final class Connection: @unchecked Sendable {
 
         case .concurrent(let body):
             begin()
-            let barrier = state.withLock { orderedReceived }
-            let token = id.map(register)
-            let task = Task {
-                await self.waitForOrdered(through: barrier)
-                let outcome: Result<JSONValue, any Error>
-                if Task.isCancelled {
-                    outcome = .failure(RPCError.cancelled)
-                } else {
-                    outcome = await Result { try await body(params, context) }
-                }
-                if let id, let token, self.unregister(id, token) {
+            let cancellation = id.map(register) ?? .never
+            let context = RequestContext(id: id, method: method, connection: self, cancellation: cancellation)
+            readWorkers.submit(after: state.withLock { orderedReceived }) {
+                let outcome: Result<any JSONWritable, any Error> = cancellation.isCancelled
+                    ? .failure(RPCError.cancelled) : Result { try body(params, context) }
+                if let id, self.unregister(id, cancellation) {
                     answer(.failure(RPCError.cancelled))
                 } else {
                     answer(outcome)
                 }
                 self.end()
             }
-            token?.attach(task)
         }
     }
 
     // MARK: - Output
 
     /// Sends a notification to the host.
+    public func notify(method: String, params: some JSONWritable) {
+        sink.send(OutgoingMessage.notification(method: method, params: params))
+    }
+
     public func notify(method: String, params: JSONValue) {
         sink.send(OutgoingMessage.notification(method: method, params: params))
     }
@@ -174,8 +178,8 @@ public final class Connection: @unchecked Sendable {
         token?.cancel()
     }
 
-    private func register(_ id: RequestID) -> CancelToken {
-        let token = CancelToken()
+    private func register(_ id: RequestID) -> Cancellation {
+        let token = Cancellation()
         state.lock()
         cancellable[id] = token
         state.unlock()
@@ -183,7 +187,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Removes the token; returns whether the request was cancelled before it finished.
-    private func unregister(_ id: RequestID, _ token: CancelToken) -> Bool {
+    private func unregister(_ id: RequestID, _ token: Cancellation) -> Bool {
         state.lock()
         if cancellable[id] === token { cancellable[id] = nil }
         state.unlock()
@@ -255,33 +259,12 @@ public final class Connection: @unchecked Sendable {
     }
 
     private func endOrdered(_ number: Int) {
-        state.lock()
-        orderedUnfinished.remove(number)
-        let done = orderedUnfinished.min().map { $0 - 1 } ?? orderedReceived
-        var ready: [CheckedContinuation<Void, Never>] = []
-        barrierWaiters.removeAll { waiter in
-            guard waiter.through <= done else { return false }
-            ready.append(waiter.resume)
-            return true
+        let done: Int = state.withLock {
+            orderedUnfinished.remove(number)
+            return orderedUnfinished.min().map { $0 - 1 } ?? orderedReceived
         }
-        state.unlock()
-        for continuation in ready { continuation.resume() }
+        readWorkers.orderedCompleted(through: done)
         end()
-    }
-
-    /// Returns once every ordered request numbered up to `through` has completed.
-    private func waitForOrdered(through number: Int) async {
-        await withCheckedContinuation { continuation in
-            state.lock()
-            let done = orderedUnfinished.min().map { $0 - 1 } ?? orderedReceived
-            if number <= done {
-                state.unlock()
-                continuation.resume()
-            } else {
-                barrierWaiters.append((number, continuation))
-                state.unlock()
-            }
-        }
     }
 
     private func end() {
@@ -289,31 +272,6 @@ public final class Connection: @unchecked Sendable {
         inFlight -= 1
         if inFlight == 0 { state.broadcast() }
         state.unlock()
-    }
-}
-
-/// Marks a concurrent request as cancelled, before or after its task exists.
-private final class CancelToken: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
-    private var task: Task<Void, Never>?
-
-    var isCancelled: Bool { lock.withLock { cancelled } }
-
-    func attach(_ task: Task<Void, Never>) {
-        let cancelNow = lock.withLock {
-            self.task = task
-            return cancelled
-        }
-        if cancelNow { task.cancel() }
-    }
-
-    func cancel() {
-        let task = lock.withLock {
-            cancelled = true
-            return self.task
-        }
-        task?.cancel()
     }
 }
 
@@ -337,11 +295,5 @@ private final class BatchCollector: @unchecked Sendable {
             return remaining == 0 ? replies.compactMap { $0 } : nil
         }
         if let done, !done.isEmpty { sink.send(OutgoingMessage.batch(done)) }
-    }
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

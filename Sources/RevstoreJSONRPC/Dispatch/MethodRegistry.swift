@@ -8,14 +8,16 @@ public struct MethodRegistry: Sendable {
     /// A type-erased handler, by how the connection runs it:
     /// - `immediate`: on the reader thread as soon as the message is read; for cheap,
     ///   non-blocking work.
-    /// - `concurrent`: a read. Runs concurrently with other reads, after every ordered request
-    ///   received before it has completed, so it observes them. Can be cancelled.
+    /// - `concurrent`: a read. Runs on one of the connection's read threads, concurrently with
+    ///   other reads and with writes, after every ordered request received before it has
+    ///   completed, so it observes them. It may block that thread (on SQLite, not on other
+    ///   requests); a long one checks `context.cancellation`.
     /// - `ordered`: a write. Entered on the reader thread in arrival order, where it must only
     ///   enqueue its work; it returns that work's deferred result.
     enum Handler: Sendable {
-        case immediate(@Sendable (JSONValue?, RequestContext) throws -> JSONValue)
-        case concurrent(@Sendable (JSONValue?, RequestContext) async throws -> JSONValue)
-        case ordered(@Sendable (JSONValue?, RequestContext) throws -> Deferred<JSONValue>)
+        case immediate(@Sendable (JSONValue?, RequestContext) throws -> any JSONWritable)
+        case concurrent(@Sendable (JSONValue?, RequestContext) throws -> any JSONWritable)
+        case ordered(@Sendable (JSONValue?, RequestContext) throws -> Deferred<any JSONWritable>)
     }
 
     private(set) var handlers: [String: Handler] = [:]
@@ -33,43 +35,43 @@ public struct MethodRegistry: Sendable {
     // MARK: Untyped
 
     public mutating func registerImmediate(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) throws -> JSONValue) {
-        add(method, .immediate(body))
+        add(method, .immediate { try body($0, $1) })
     }
 
-    public mutating func registerConcurrent(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) async throws -> JSONValue) {
-        add(method, .concurrent(body))
+    public mutating func registerConcurrent(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) throws -> JSONValue) {
+        add(method, .concurrent { try body($0, $1) })
     }
 
     public mutating func registerOrdered(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) throws -> Deferred<JSONValue>) {
-        add(method, .ordered(body))
+        add(method, .ordered { try body($0, $1).map { $0 as any JSONWritable } })
     }
 
     // MARK: Typed
 
     public mutating func immediate<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> M.Response) {
-        let encode = Self.encoder(for: M.Response.self), check = checkParams
-        registerImmediate(M.method) { params, context in
+        let check = checkParams
+        add(M.method, .immediate { params, context in
             try check(params)
-            return try encode(try body(try Self.decode(M.self, params), context))
-        }
+            return try body(try Self.decode(M.self, params), context)
+        })
     }
 
-    public mutating func concurrent<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) async throws -> M.Response) {
-        let encode = Self.encoder(for: M.Response.self), check = checkParams
-        registerConcurrent(M.method) { params, context in
+    public mutating func concurrent<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> M.Response) {
+        let check = checkParams
+        add(M.method, .concurrent { params, context in
             try check(params)
-            return try encode(try await body(try Self.decode(M.self, params), context))
-        }
+            return try body(try Self.decode(M.self, params), context)
+        })
     }
 
     /// `body` runs on the reader thread in arrival order: it must enqueue its work and return
     /// its deferred result, never block.
     public mutating func ordered<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> Deferred<M.Response>) {
-        let encode = Self.encoder(for: M.Response.self), check = checkParams
-        registerOrdered(M.method) { params, context in
+        let check = checkParams
+        add(M.method, .ordered { params, context in
             try check(params)
-            return try body(try Self.decode(M.self, params), context).map(encode)
-        }
+            return try body(try Self.decode(M.self, params), context).map { $0 as any JSONWritable }
+        })
     }
 
     private mutating func add(_ method: String, _ handler: Handler) {
@@ -83,13 +85,5 @@ public struct MethodRegistry: Sendable {
         case .array?: throw RPCError.invalidParams("params must be an object of named parameters", path: "")
         case let value?: return try JSONValueDecoder().decode(type, from: value)
         }
-    }
-
-    /// Picks how a result type becomes JSON, once per method rather than once per call:
-    /// `JSONValue` and `EmptyObject` skip the generic `Encoder` machinery entirely.
-    static func encoder<R: Encodable & Sendable>(for type: R.Type) -> @Sendable (R) throws -> JSONValue {
-        if type == JSONValue.self { return { unsafeBitCast($0, to: JSONValue.self) } }
-        if type == EmptyObject.self { return { _ in .object([:]) } }
-        return { try JSONValueEncoder().encode($0) }
     }
 }

@@ -1,4 +1,7 @@
-/// A JSON-RPC method: the type is its params, decoded once from the request.
+import RevstoreJSON
+
+/// A JSON-RPC method: the type is its params, decoded once from the request; its `Response`
+/// writes itself into the reply.
 ///
 /// ```swift
 /// struct PingRequest: RPCMethod {
@@ -7,11 +10,13 @@
 /// }
 /// ```
 public protocol RPCMethod: Decodable, Sendable {
-    associatedtype Response: Encodable & Sendable
+    associatedtype Response: JSONWritable
     static var method: String { get }
 }
 
 /// The `{}` result.
-public struct EmptyObject: Codable, Sendable, Equatable {
+public struct EmptyObject: Codable, Sendable, Equatable, JSONWritable {
     public init() {}
+
+    public func write(to writer: inout JSONWriter) { writer.appendASCII("{}") }
 }

@@ -45,12 +45,12 @@ enum IncomingMessage {
 
 /// Encodes outgoing messages directly to bytes, without building an intermediate tree.
 enum OutgoingMessage {
-    static func response(id: RequestID, result: JSONValue) -> [UInt8] {
+    static func response(id: RequestID, result: any JSONWritable) -> [UInt8] {
         var writer = JSONWriter()
         writer.appendASCII("{\"jsonrpc\":\"2.0\",\"id\":")
         writer.write(id.jsonValue)
         writer.appendASCII(",\"result\":")
-        writer.write(result)
+        result.write(to: &writer)
         writer.appendASCII("}")
         return writer.bytes
     }
@@ -65,12 +65,12 @@ enum OutgoingMessage {
         return writer.bytes
     }
 
-    static func notification(method: String, params: JSONValue) -> [UInt8] {
+    static func notification(method: String, params: any JSONWritable) -> [UInt8] {
         var writer = JSONWriter()
         writer.appendASCII("{\"jsonrpc\":\"2.0\",\"method\":")
         writer.write(string: method)
         writer.appendASCII(",\"params\":")
-        writer.write(params)
+        params.write(to: &writer)
         writer.appendASCII("}")
         return writer.bytes
     }

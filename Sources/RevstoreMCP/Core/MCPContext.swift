@@ -59,7 +59,7 @@ public final class MCPContext: @unchecked Sendable {
     /// Makes the memory's session if it is not there yet (several servers may race to).
     public func prepare() async throws(EngineError) {
         do {
-            _ = try await store.session(session)
+            _ = try store.session(session)
         } catch where error.code == .notFound {
             do {
                 _ = try await store.submitCreateSession(name: session, metadata: ["purpose": "MCP memory"]).value()

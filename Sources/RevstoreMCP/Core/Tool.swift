@@ -79,7 +79,7 @@ struct Progress: Sendable {
         guard let token, let connection else { return }
         var params: [String: JSONValue] = ["progressToken": token, "progress": .integer(progress), "message": .string(message)]
         if let total { params["total"] = .integer(total) }
-        connection.notify(method: "notifications/progress", params: .object(params))
+        connection.notify(method: "notifications/progress", params: JSONValue.object(params))
     }
 }
 

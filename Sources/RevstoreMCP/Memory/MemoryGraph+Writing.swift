@@ -12,7 +12,7 @@ extension MCPContext {
         plan: @Sendable (inout MemoryGraph) async throws -> (operations: [CommitOperation], result: Result)
     ) async throws -> (result: Result, version: Int?) {
         for _ in 0..<50 {
-            var graph = try await MemoryGraph.read(store, at: position())
+            var graph = try MemoryGraph.read(store, at: position())
             let planned = try await plan(&graph)
             if planned.operations.isEmpty { return (planned.result, nil) }
             let request = CommitRequest(session: session, branch: branch, operations: planned.operations, expectedVersion: graph.version,
@@ -29,7 +29,7 @@ extension MCPContext {
 
     /// Whether an entity by this name was deleted (so creating it again restores it).
     func isDeletedNode(_ name: String) async throws -> Bool {
-        try await store.entity(at: position(), type: MemoryGraph.entityType, id: name, includeDeleted: true).entity?.deleted == true
+        try store.entity(at: position(), type: MemoryGraph.entityType, id: name, includeDeleted: true).entity?.deleted == true
     }
 }
 

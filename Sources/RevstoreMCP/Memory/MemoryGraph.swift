@@ -56,13 +56,13 @@ struct MemoryGraph: Sendable, Equatable {
     }
 
     /// Reads the whole graph at a position, `onPage` called after each page read.
-    static func read(_ store: Store, at position: ReadPosition, onPage: @Sendable (Int) -> Void = { _ in }) async throws(EngineError) -> MemoryGraph {
+    static func read(_ store: Store, at position: ReadPosition, onPage: @Sendable (Int) -> Void = { _ in }) throws(EngineError) -> MemoryGraph {
         var version = 0
         var pages = 0
-        func all(_ type: String) async throws(EngineError) -> [Entity] {
+        func all(_ type: String) throws(EngineError) -> [Entity] {
             var found: [Entity] = []
             while true {
-                let page = try await store.query(at: position, EntityQuery(type: type, orderBy: ["$createdAtVersion"], limit: EntityQuery.maximumLimit, offset: found.count))
+                let page = try store.query(at: position, EntityQuery(type: type, orderBy: ["$createdAtVersion"], limit: EntityQuery.maximumLimit, offset: found.count))
                 version = page.version
                 found += page.entities
                 pages += 1
@@ -70,9 +70,9 @@ struct MemoryGraph: Sendable, Equatable {
                 if page.entities.count < EntityQuery.maximumLimit { return found }
             }
         }
-        let entities = try await all(entityType)
-        let observations = try await all(observationType)
-        let relations = try await all(relationType)
+        let entities = try all(entityType)
+        let observations = try all(observationType)
+        let relations = try all(relationType)
 
         var observationsByNode: [String: [(order: Int, content: String, id: String)]] = [:]
         for observation in observations {

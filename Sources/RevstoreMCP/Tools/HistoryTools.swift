@@ -30,10 +30,10 @@ enum HistoryTools {
         let limit = input.limit ?? 20
         guard (1...1000).contains(limit) else { throw ToolError("limit must be 1 to 1000") }
         let context = call.context
-        let versions = try await context.store.versions(session: context.session, branch: context.branch, limit: limit, before: input.before)
+        let versions = try context.store.versions(session: context.session, branch: context.branch, limit: limit, before: input.before)
         var listed: [JSONValue] = []
         for (index, info) in versions.enumerated() {
-            let changes = try await context.store.version(session: context.session, branch: context.branch, number: info.version).changes
+            let changes = try context.store.version(session: context.session, branch: context.branch, number: info.version).changes
             var summaries: [JSONValue] = []
             for change in changes {
                 summaries.append(try await summary(of: change, in: context, at: info.version))
@@ -48,7 +48,7 @@ enum HistoryTools {
     /// A change in words an agent can read: the entity, observation or relation it touched.
     static func summary(of change: Change, in context: MCPContext, at version: Int) async throws -> JSONValue {
         // A deletion's own row is a tombstone that keeps the data, so the version itself tells what it was.
-        let entity = try await context.store.entity(at: context.position(at: version), type: change.type, id: change.id, includeDeleted: true).entity
+        let entity = try context.store.entity(at: context.position(at: version), type: change.type, id: change.id, includeDeleted: true).entity
         let kind: String, summary: String
         switch change.type {
         case MemoryGraph.observationType:
@@ -83,13 +83,13 @@ enum HistoryTools {
         struct Input: Decodable, Sendable { var from: Int; var to: Int }
         let input = try call.decode(Input.self)
         let context = call.context
-        let differences = try await context.store.diff(from: context.position(at: input.from), to: context.position(at: input.to), type: nil)
+        let differences = try context.store.diff(from: context.position(at: input.from), to: context.position(at: input.to), type: nil)
         var nodesAdded: [JSONValue] = [], nodesRemoved: [JSONValue] = [], nodesChanged: [JSONValue] = []
         var observationsAdded: [JSONValue] = [], observationsRemoved: [JSONValue] = []
         // Each side's graph is read at most once, and only when an entity came or went.
         var graphs: [Int: MemoryGraph] = [:]
         func observations(of name: String, at version: Int) async throws -> [JSONValue] {
-            if graphs[version] == nil { graphs[version] = try await MemoryGraph.read(context.store, at: context.position(at: version)) }
+            if graphs[version] == nil { graphs[version] = try MemoryGraph.read(context.store, at: context.position(at: version)) }
             return (graphs[version]?.node(name)?.observations ?? []).map(JSONValue.string)
         }
         var relationsAdded: [JSONValue] = [], relationsRemoved: [JSONValue] = []
@@ -159,13 +159,13 @@ enum HistoryTools {
     ) { call in
         let context = call.context
         let current = try await currentBranch(context)
-        let branches = try await context.store.branches(session: context.session)
+        let branches = try context.store.branches(session: context.session)
         return ["branches": .array(branches.map { describe($0, current: current) })]
     }
 
     static func currentBranch(_ context: MCPContext) async throws -> String {
         if let branch = context.branch { return branch }
-        return try await context.store.session(context.session).defaultBranch
+        return try context.store.session(context.session).defaultBranch
     }
 
     static let createBranch = Tool(
@@ -193,7 +193,7 @@ enum HistoryTools {
         struct Input: Decodable, Sendable { var name: String }
         let input = try call.decode(Input.self)
         let context = call.context
-        let branch = try await context.store.branch(session: context.session, name: input.name)
+        let branch = try context.store.branch(session: context.session, name: input.name)
         context.branch = branch.name
         return describe(branch, current: branch.name)
     }

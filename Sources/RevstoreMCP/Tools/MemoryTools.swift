@@ -204,7 +204,7 @@ enum MemoryTools {
     /// The graph at `at` (or the head), reporting a page of progress at a time.
     static func read(_ call: ToolCall, at: Int?) async throws -> MemoryGraph {
         let progress = call.progress
-        return try await MemoryGraph.read(call.context.store, at: call.context.position(at: at)) { pages in
+        return try MemoryGraph.read(call.context.store, at: call.context.position(at: at)) { pages in
             progress.report(pages, total: nil, "read \(pages) page(s) of the memory")
         }
     }

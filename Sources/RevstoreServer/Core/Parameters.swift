@@ -81,9 +81,13 @@ extension MethodRegistry {
         }
     }
 
-    /// A read: runs concurrently, after the writes received before it.
-    mutating func read<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M) async throws -> M.Response) {
-        concurrent(type) { request, _ in try await body(request) }
+    /// A read: runs on a read thread, concurrently, after the writes received before it; a
+    /// cancelled request interrupts its SQLite statements.
+    mutating func read<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M) throws -> M.Response) {
+        concurrent(type) { request, context in
+            let cancellation = context.cancellation
+            return try ReadWatch.$current.withValue(ReadWatch { cancellation.isCancelled }) { try body(request) }
+        }
     }
 }
 

@@ -10,6 +10,6 @@ struct BranchGetRequest: ServerMethod {
     var name: String
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { try await context.store.branch(session: $0.session, name: $0.name).json }
+        registry.read(Self.self) { try context.store.branch(session: $0.session, name: $0.name).json }
     }
 }

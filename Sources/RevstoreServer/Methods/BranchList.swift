@@ -9,6 +9,6 @@ struct BranchListRequest: ServerMethod {
     var session: String
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { ["branches": .array(try await context.store.branches(session: $0.session).map(\.json))] }
+        registry.read(Self.self) { ["branches": .array(try context.store.branches(session: $0.session).map(\.json))] }
     }
 }

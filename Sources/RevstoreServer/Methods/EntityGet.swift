@@ -1,10 +1,23 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `entity/get`: one entity at a read position; `entity: null` when absent.
 struct EntityGetRequest: ServerMethod, PositionedRequest {
     static let method = "entity/get"
-    typealias Response = JSONValue
+
+    /// `{entity, version}`, the entity's stored data written as it is.
+    struct Response: JSONWritable {
+        var entity: Entity?
+        var version: Int
+
+        func write(to writer: inout JSONWriter) {
+            writer.writeObject { o in
+                o.member("entity", entity)
+                o.member("version", version)
+            }
+        }
+    }
 
     var session: String
     var branch: String?
@@ -17,9 +30,9 @@ struct EntityGetRequest: ServerMethod, PositionedRequest {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            let found = try await context.store.entity(at: request.position, type: request.type, id: request.id,
+            let found = try context.store.entity(at: request.position, type: request.type, id: request.id,
                                                         includeDeleted: request.includeDeleted ?? false, expand: request.expand ?? [])
-            return ["version": .integer(found.version), "entity": found.entity?.json ?? .null]
+            return Response(entity: found.entity, version: found.version)
         }
     }
 }

@@ -16,7 +16,7 @@ struct EntityLineageRequest: ServerMethod, PositionedRequest {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            let found = try await context.store.lineage(session: request.session, lineageId: request.lineageId, type: request.type,
+            let found = try context.store.lineage(session: request.session, lineageId: request.lineageId, type: request.type,
                                                         id: request.id, at: request.position)
             return ["lineageId": .string(found.lineageId), "versions": .array(found.versions.map(\.json))]
         }

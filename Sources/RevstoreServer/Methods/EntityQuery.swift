@@ -5,7 +5,21 @@ import RevstoreJSONRPC
 /// `entity/query`: entities at a read position that match `where`, sorted and paged.
 struct EntityQueryRequest: ServerMethod, PositionedRequest {
     static let method = "entity/query"
-    typealias Response = JSONValue
+
+    /// `{entities, total?, version}`, each entity's stored data written as it is.
+    struct Response: JSONWritable {
+        var entities: [Entity]
+        var total: Int?
+        var version: Int
+
+        func write(to writer: inout JSONWriter) {
+            writer.writeObject { o in
+                o.member("entities", each: entities) { $0.write($1) }
+                if let total { o.member("total", total) }
+                o.member("version", version)
+            }
+        }
+    }
 
     var session: String
     var branch: String?
@@ -26,10 +40,8 @@ struct EntityQueryRequest: ServerMethod, PositionedRequest {
                                     limit: request.limit ?? EntityQuery.defaultLimit, offset: request.offset ?? 0,
                                     includeDeleted: request.includeDeleted ?? false, count: request.count ?? false,
                                     expand: request.expand ?? [])
-            let found = try await context.store.query(at: request.position, query)
-            var result: [String: JSONValue] = ["version": .integer(found.version), "entities": .array(found.entities.map(\.json))]
-            if let total = found.total { result["total"] = .integer(total) }
-            return .object(result)
+            let found = try context.store.query(at: request.position, query)
+            return Response(entities: found.entities, total: found.total, version: found.version)
         }
     }
 }

@@ -11,7 +11,7 @@ struct EntityVersionRequest: ServerMethod {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            ["entity": try await context.store.entityVersion(session: request.session, versionId: request.versionId).json]
+            ["entity": try context.store.entityVersion(session: request.session, versionId: request.versionId).json]
         }
     }
 }

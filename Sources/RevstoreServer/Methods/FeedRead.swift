@@ -13,7 +13,7 @@ struct FeedReadRequest: ServerMethod {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
             let limit = try pageLimit(request.limit)
-            let page = try await context.store.feed(session: request.session, since: request.since, limit: limit)
+            let page = try context.store.feed(session: request.session, since: request.since, limit: limit)
             return ["events": .array(page.events.map(\.json)), "cursor": .number(JSONNumber(page.cursor))]
         }
     }

@@ -1,3 +1,4 @@
+import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `initialize`: optional handshake; says who the server is and what it can do.
@@ -12,7 +13,7 @@ struct InitializeRequest: ServerMethod {
     var clientInfo: ClientInfo?
     var protocolVersion: String?
 
-    struct Response: Encodable, Sendable {
+    struct Response: Encodable, JSONWritable {
         struct ServerInfo: Encodable, Sendable {
             var name = "revstore"
             var version = RevstoreServer.version

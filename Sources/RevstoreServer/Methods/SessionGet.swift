@@ -9,6 +9,6 @@ struct SessionGetRequest: ServerMethod {
     var session: String
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { try await context.store.session($0.session).json }
+        registry.read(Self.self) { try context.store.session($0.session).json }
     }
 }

@@ -12,7 +12,7 @@ struct SessionListRequest: ServerMethod {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
             let limit = try pageLimit(request.limit)
-            let page = try await context.store.sessions(limit: limit, after: request.after)
+            let page = try context.store.sessions(limit: limit, after: request.after)
             return ["sessions": .array(page.sessions.map(\.json)), "next": page.next.map(JSONValue.string) ?? .null]
         }
     }

@@ -7,6 +7,6 @@ struct StoreStatsRequest: ServerMethod {
     typealias Response = JSONValue
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { _ in try await context.store.stats() }
+        registry.read(Self.self) { _ in try context.store.stats() }
     }
 }

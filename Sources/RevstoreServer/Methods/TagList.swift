@@ -9,6 +9,6 @@ struct TagListRequest: ServerMethod {
     var session: String
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { ["tags": .array(try await context.store.tags(session: $0.session).map(\.json))] }
+        registry.read(Self.self) { ["tags": .array(try context.store.tags(session: $0.session).map(\.json))] }
     }
 }

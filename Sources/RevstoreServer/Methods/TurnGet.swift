@@ -9,6 +9,6 @@ struct TurnGetRequest: ServerMethod {
     var turn: String
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { try await context.store.turn($0.turn).json }
+        registry.read(Self.self) { try context.store.turn($0.turn).json }
     }
 }

@@ -19,7 +19,7 @@ struct TurnListRequest: ServerMethod {
                 }
                 status = known
             }
-            return ["turns": .array(try await context.store.turns(session: request.session, status: status).map(\.json))]
+            return ["turns": .array(try context.store.turns(session: request.session, status: status).map(\.json))]
         }
     }
 }

@@ -9,6 +9,6 @@ struct TypeGetRequest: ServerMethod {
     var name: String
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { try await context.store.typeDefinition($0.name).json }
+        registry.read(Self.self) { try context.store.typeDefinition($0.name).json }
     }
 }

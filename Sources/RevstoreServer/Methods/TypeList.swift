@@ -7,6 +7,6 @@ struct TypeListRequest: ServerMethod {
     typealias Response = JSONValue
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { _ in ["types": .array(try await context.store.typeDefinitions().map(\.json))] }
+        registry.read(Self.self) { _ in ["types": .array(try context.store.typeDefinitions().map(\.json))] }
     }
 }

@@ -19,7 +19,7 @@ struct VersionDiffRequest: ServerMethod {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            let changes = try await context.store.diff(
+            let changes = try context.store.diff(
                 from: ReadPosition(session: request.session, branch: request.from.branch, at: request.from.at.value),
                 to: ReadPosition(session: request.session, branch: request.to.branch, at: request.to.at.value),
                 type: request.type)

@@ -12,7 +12,7 @@ struct VersionGetRequest: ServerMethod {
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
-            let found = try await context.store.version(session: request.session, branch: request.branch, number: request.version)
+            let found = try context.store.version(session: request.session, branch: request.branch, number: request.version)
             guard case .object(var info) = found.info.json else { return .null }
             info["changes"] = .array(found.changes.map(\.json))
             return .object(info)

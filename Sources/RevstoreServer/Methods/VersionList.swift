@@ -14,7 +14,7 @@ struct VersionListRequest: ServerMethod {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request in
             let limit = try pageLimit(request.limit)
-            let versions = try await context.store.versions(session: request.session, branch: request.branch, limit: limit, before: request.before)
+            let versions = try context.store.versions(session: request.session, branch: request.branch, limit: limit, before: request.before)
             return ["versions": .array(versions.map(\.json))]
         }
     }

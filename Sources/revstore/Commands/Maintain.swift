@@ -48,7 +48,7 @@ extension Revstore {
 
         func run(_ client: LocalClient, _ terminal: Terminal) throws {
             let store = client.store
-            let problems = try blocking { try await store.integrityCheck() }
+            let problems = try blocking { try store.integrityCheck() }
             terminal.emit(["ok": .bool(problems.isEmpty), "problems": .array(problems.map(JSONValue.string))]) {
                 print(problems.isEmpty ? terminal.green("ok") : problems.map { terminal.red($0) }.joined(separator: "\n"))
             }
@@ -74,7 +74,7 @@ extension Revstore {
 
         func run(_ client: LocalClient, _ terminal: Terminal) throws {
             let store = client.store, session = session
-            let lines = try engine { try await store.export(session: session) }
+            let lines = try engine { try store.export(session: session) }
             for line in lines { print(line.description) }
         }
     }

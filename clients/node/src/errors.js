@@ -57,6 +57,11 @@ export class SchemaConflictError extends RevstoreError {
 export class BusyError extends RevstoreError {}
 export class StorageError extends RevstoreError {}
 export class ShuttingDownError extends RevstoreError {}
+/** A read ran past the server's time limit (`--read-timeout`). */
+export class ReadTimeoutError extends RevstoreError {
+  /** @returns {number | undefined} the limit, in seconds */
+  get seconds() { return this.data.seconds; }
+}
 /** The request was cancelled (`$/cancelRequest`, or an aborted `AbortSignal`). */
 export class CancelledError extends RevstoreError {}
 
@@ -86,7 +91,7 @@ const BY_REASON = {
   METHOD_NOT_FOUND: MethodNotFoundError, INVALID_PARAMS: InvalidParamsError, INTERNAL_ERROR: InternalError,
   NOT_FOUND: NotFoundError, ALREADY_EXISTS: AlreadyExistsError, CONFLICT: ConflictError, VALIDATION_FAILED: ValidationError,
   MERGE_CONFLICT: MergeConflictError, INVALID_STATE: InvalidStateError, SCHEMA_CONFLICT: SchemaConflictError,
-  BUSY: BusyError, STORAGE_ERROR: StorageError, SHUTTING_DOWN: ShuttingDownError, CANCELLED: CancelledError,
+  BUSY: BusyError, STORAGE_ERROR: StorageError, SHUTTING_DOWN: ShuttingDownError, TIMEOUT: ReadTimeoutError, CANCELLED: CancelledError,
 };
 
 /**

@@ -130,6 +130,16 @@ class ShuttingDownError(RevstoreError):
     reason = "SHUTTING_DOWN"
 
 
+class ReadTimeoutError(RevstoreError):
+    """A read ran past the server's time limit (``--read-timeout``); ``seconds`` is that limit."""
+
+    reason = "TIMEOUT"
+
+    @property
+    def seconds(self) -> float | None:
+        return self.data.get("seconds")
+
+
 class CancelledError(RevstoreError):
     """The request was cancelled (``$/cancelRequest``) before it finished."""
 
@@ -155,7 +165,7 @@ _BY_REASON: dict[str, type[RevstoreError]] = {
     for cls in (
         ParseError, InvalidRequestError, MessageTooLargeError, MethodNotFoundError, InvalidParamsError, InternalError,
         NotFoundError, AlreadyExistsError, ConflictError, ValidationError, MergeConflictError, InvalidStateError,
-        SchemaConflictError, BusyError, StorageError, ShuttingDownError, CancelledError,
+        SchemaConflictError, BusyError, StorageError, ShuttingDownError, ReadTimeoutError, CancelledError,
     )
 }
 
