@@ -76,6 +76,7 @@ bench: release
 	$(PYTHON) bench/queries.py
 	$(PYTHON) bench/events.py
 	$(PYTHON) bench/storage.py
+	$(PYTHON) bench/requests.py
 
 clean:
 	rm -rf .build dist bench/bin bench/results $(PY_VENV)

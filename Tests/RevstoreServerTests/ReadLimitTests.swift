@@ -36,7 +36,9 @@ struct ReadLimitTests {
 
     @Test("$/cancelRequest stops a running read at once: CANCELLED, and a read sent meanwhile is answered first")
     func cancelRunningRead() throws {
-        let server = try ServerProcess(["--memory", "--read-timeout", "0"])
+        // A file store: reads run side by side on their own connections (in memory, one
+        // connection serves every request in turn).
+        let server = try ServerProcess(["--db", DurabilityTests.temporaryStore(), "--read-timeout", "0"])
         try Self.fill(server)
         let started = Date()
         try server.request(3, "entity/query", Self.slowQuery)

@@ -280,7 +280,13 @@ struct TransportTests {
         let output = Pipe()
         host.standardOutput = output
         try host.run()
-        let pids = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        var printed = Data()
+        while !printed.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed += chunk
+        }
+        let pids = String(decoding: printed, as: UTF8.self).split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         try #require(pids.count == 2)
         defer { kill(pids[1], SIGKILL) }
         /// Running, not a zombie waiting to be reaped.

@@ -3,7 +3,7 @@ import RevstoreJSON
 import RevstoreJSONRPC
 
 /// What the `entity/*` write shorthands share: a one-op commit and its options.
-protocol EntityWriteRequest: ServerMethod where Response == JSONValue {
+protocol EntityWriteRequest: ServerMethod where Response == EntityWriteResult {
     var session: String { get }
     var branch: String? { get }
     var expectedVersion: Int? { get }
@@ -20,13 +20,30 @@ extension EntityWriteRequest {
                                         expectedVersion: params.expectedVersion, message: params.message, actor: params.actor)
             guard let turn = params.turn else {
                 return Deferred(context.store.submitEntityWrite(request), errors: \.asShorthand).map { written in
-                    ["version": .integer(written.result.version), "created": .bool(written.result.created), "entity": written.entity?.json ?? .null]
+                    EntityWriteResult(created: written.result.created, entity: written.entity, turn: nil, version: written.result.version)
                 }
             }
             // Staged into the turn: the entity as it reads through the turn, no version yet.
             return Deferred(context.store.submitStageEntityWrite(turn: turn, request), errors: \.asShorthand).map { staged in
-                ["version": .null, "created": false, "entity": staged.entity?.json ?? .null, "turn": staged.turn.json]
+                EntityWriteResult(created: false, entity: staged.entity, turn: staged.turn.json, version: nil)
             }
+        }
+    }
+}
+
+/// `{created, entity, turn?, version}`: `version` is null and `turn` set when staged into a turn.
+struct EntityWriteResult: JSONWritable {
+    var created: Bool
+    var entity: Entity?
+    var turn: JSONValue?
+    var version: Int?
+
+    func write(to writer: inout JSONWriter) {
+        writer.writeObject { o in
+            o.member("created", created)
+            o.member("entity", entity)
+            if let turn { o.member("turn", turn) }
+            o.member("version", version.map { JSONValue.integer($0) })
         }
     }
 }

@@ -5,7 +5,7 @@ import RevstoreJSONRPC
 /// `entity/delete`: deletes an entity, keeping its history; answers with the tombstone.
 struct EntityDeleteRequest: EntityWriteRequest {
     static let method = "entity/delete"
-    typealias Response = JSONValue
+    typealias Response = EntityWriteResult
 
     var session: String
     var branch: String?

@@ -5,7 +5,7 @@ import RevstoreJSONRPC
 /// `entity/fork`: a new entity in the source's lineage, optionally patched.
 struct EntityForkRequest: EntityWriteRequest {
     static let method = "entity/fork"
-    typealias Response = JSONValue
+    typealias Response = EntityWriteResult
 
     var session: String
     var branch: String?

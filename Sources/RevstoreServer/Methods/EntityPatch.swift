@@ -6,7 +6,7 @@ import RevstoreJSONRPC
 /// (`jsonPatch`) to an entity (a one-op commit).
 struct EntityPatchRequest: EntityWriteRequest {
     static let method = "entity/patch"
-    typealias Response = JSONValue
+    typealias Response = EntityWriteResult
 
     var session: String
     var branch: String?

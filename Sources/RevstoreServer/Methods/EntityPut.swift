@@ -5,7 +5,7 @@ import RevstoreJSONRPC
 /// `entity/put`: creates or replaces an entity (a one-op commit).
 struct EntityPutRequest: EntityWriteRequest {
     static let method = "entity/put"
-    typealias Response = JSONValue
+    typealias Response = EntityWriteResult
 
     var session: String
     var branch: String?

@@ -5,7 +5,7 @@ import RevstoreJSONRPC
 /// `entity/restore`: brings a deleted entity back, with `data` or the data it had.
 struct EntityRestoreRequest: EntityWriteRequest {
     static let method = "entity/restore"
-    typealias Response = JSONValue
+    typealias Response = EntityWriteResult
 
     var session: String
     var branch: String?
