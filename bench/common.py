@@ -6,6 +6,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -77,6 +78,27 @@ class LinePeer:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def round_trips(peer: LinePeer, lines: list[bytes]) -> list[float]:
+    """Microseconds for each line written and its reply read, one at a time."""
+    samples = []
+    for line in lines:
+        start = now()
+        peer.write(line)
+        peer.read_line()
+        samples.append((now() - start) * 1e6)
+    return samples
+
+
+def pipelined(peer: LinePeer, payload: bytes, count: int) -> float:
+    """Replies per second for `payload` (`count` lines) written by one thread while another reads."""
+    start = now()
+    writer = threading.Thread(target=peer.write, args=(payload,))
+    writer.start()
+    peer.read_lines(count)
+    writer.join()
+    return count / (now() - start)
 
 
 def percentile(samples: list[float], q: float) -> float:

@@ -25,9 +25,8 @@ import os
 import sqlite3
 import statistics
 import tempfile
-import threading
 
-from common import RpcPeer, exit_with, now, percentile, report, revstore_binary
+from common import RpcPeer, exit_with, now, percentile, pipelined, report, revstore_binary, round_trips
 
 ENTITIES = 1000
 VERSIONS = 200
@@ -58,37 +57,6 @@ def get_line(request_id: int, index: int, at: int | None) -> bytes:
 PING = b'{"jsonrpc":"2.0","id":0,"method":"ping"}\n'
 
 
-def round_trips(server: RpcPeer, lines: list[bytes]) -> list[float]:
-    samples = []
-    for line in lines:
-        start = now()
-        server.write(line)
-        server.read_line()
-        samples.append((now() - start) * 1e6)
-    return samples
-
-
-def pipelined_gets(server: RpcPeer, count: int) -> float:
-    """Replies per second for `count` gets written by one thread while another reads."""
-    payload = b"".join(get_line(i + 1, i * 37, None) for i in range(count))
-    start = now()
-    writer = threading.Thread(target=server.write, args=(payload,))
-    writer.start()
-    server.read_lines(count)
-    writer.join()
-    return count / (now() - start)
-
-
-def pipelined_pings(server: RpcPeer, count: int) -> float:
-    payload = PING * count
-    start = now()
-    writer = threading.Thread(target=server.write, args=(payload,))
-    writer.start()
-    server.read_lines(count)
-    writer.join()
-    return count / (now() - start)
-
-
 def measure_reads(path: str, host_cpu: int, server_cpu: int, args) -> dict:
     original = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {host_cpu})
@@ -102,10 +70,11 @@ def measure_reads(path: str, host_cpu: int, server_cpu: int, args) -> dict:
         for _ in range(args.rounds):
             for kind, line in kinds.items():
                 samples[kind] += round_trips(server, [line(i) for i in range(args.trips)])
+        gets = b"".join(get_line(i + 1, i * 37, None) for i in range(args.pipelined))
         rates = {"get": [], "ping": []}
         for _ in range(3):
-            rates["get"].append(pipelined_gets(server, args.pipelined))
-            rates["ping"].append(pipelined_pings(server, args.pipelined))
+            rates["get"].append(pipelined(server, gets, args.pipelined))
+            rates["ping"].append(pipelined(server, PING * args.pipelined, args.pipelined))
     finally:
         server.close()
         os.sched_setaffinity(0, original)

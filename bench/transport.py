@@ -14,32 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 
-from common import LinePeer, build_echo, exit_with, now, report, revstore_binary, summarize
+from common import LinePeer, build_echo, exit_with, pipelined, report, revstore_binary, round_trips, summarize
 
 PING = b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n'
 
 
-def round_trips(peer: LinePeer, count: int) -> list[float]:
-    samples = []
-    for _ in range(count):
-        start = now()
-        peer.write(PING)
-        peer.read_line()
-        samples.append((now() - start) * 1e6)
-    return samples
-
-
-def pipelined(peer: LinePeer, count: int) -> float:
-    """Messages per second for `count` pings written by one thread while another reads."""
-    payload = b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"ping"}\n' % i for i in range(count))
-    start = now()
-    writer = threading.Thread(target=peer.write, args=(payload,))
-    writer.start()
-    peer.read_lines(count)
-    writer.join()
-    return count / (now() - start)
+def numbered_pings(count: int) -> bytes:
+    return b"".join(b'{"jsonrpc":"2.0","id":%d,"method":"ping"}\n' % i for i in range(count))
 
 
 def measure(commands: dict[str, list[str]], host_cpu: int | None, peer_cpu: int | None, args) -> dict:
@@ -51,12 +33,12 @@ def measure(commands: dict[str, list[str]], host_cpu: int | None, peer_cpu: int 
     rates = {name: [] for name in peers}
     try:
         for peer in peers.values():  # warm up
-            round_trips(peer, 300)
-            pipelined(peer, 1000)
+            round_trips(peer, [PING] * 300)
+            pipelined(peer, numbered_pings(1000), 1000)
         for _ in range(args.rounds):
             for name, peer in peers.items():
-                latency[name] += round_trips(peer, args.trips)
-                rates[name].append(pipelined(peer, args.pipelined))
+                latency[name] += round_trips(peer, [PING] * args.trips)
+                rates[name].append(pipelined(peer, numbered_pings(args.pipelined), args.pipelined))
     finally:
         for peer in peers.values():
             peer.close()

@@ -33,8 +33,7 @@ extension Store {
         return submitWrite { db in
             let result = try Self.commit(request, in: db)
             let position = try db.resolve(ReadPosition(session: request.session, branch: result.branch))
-            let row = try db.entityKey(session: position.session, type: target.type, id: target.id)
-                .flatMap { try db.entityRow(entityKey: $0, segments: position.segments) }
+            let row = try db.entityRow(session: position.session, type: target.type, id: target.id, segments: position.segments)
             return (result, row?.entity(branchNames: position.branchNames))
         }
     }

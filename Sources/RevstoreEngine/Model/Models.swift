@@ -53,9 +53,12 @@ public struct Entity: Sendable, Equatable {
     /// The branch this entity version was written on.
     public var branch: String
 
-    enum Document: Sendable {
+    /// Equal when the values are, however each is held.
+    enum Document: Sendable, Equatable {
         case text(CanonicalJSONText)
         case value(JSONValue)
+
+        static func == (lhs: Document, rhs: Document) -> Bool { lhs.value == rhs.value }
 
         var value: JSONValue {
             switch self {
@@ -63,14 +66,6 @@ public struct Entity: Sendable, Equatable {
             case .value(let value): value
             }
         }
-    }
-
-    public static func == (lhs: Entity, rhs: Entity) -> Bool {
-        lhs.type == rhs.type && lhs.id == rhs.id && lhs.version == rhs.version && lhs.data == rhs.data && lhs.deleted == rhs.deleted
-            && lhs.createdAt == rhs.createdAt && lhs.updatedAt == rhs.updatedAt && lhs.createdAtVersion == rhs.createdAtVersion
-            && lhs.updatedAtVersion == rhs.updatedAtVersion && lhs.createdBy == rhs.createdBy && lhs.updatedBy == rhs.updatedBy
-            && lhs.deletedAt == rhs.deletedAt && lhs.deletedBy == rhs.deletedBy && lhs.versionId == rhs.versionId
-            && lhs.parentVersionId == rhs.parentVersionId && lhs.lineageId == rhs.lineageId && lhs.branch == rhs.branch
     }
 }
 

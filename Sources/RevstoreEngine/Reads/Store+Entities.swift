@@ -135,7 +135,7 @@ extension Store {
             var lineage = lineageId
             if lineage == nil {
                 guard let type, let id else { throw EngineError.invalidArgument("give lineageId, or type and id", path: "lineageId") }
-                guard let row = try db.entityKey(session: resolved.session, type: type, id: id).flatMap({ try db.entityRow(entityKey: $0, segments: resolved.segments) }) else {
+                guard let row = try db.entityRow(session: resolved.session, type: type, id: id, segments: resolved.segments) else {
                     throw EngineError.notFound("entity", ["type": .string(type), "id": .string(id)], "\(type) \"\(id)\"")
                 }
                 lineage = row.lineageID

@@ -77,8 +77,7 @@ extension Store {
             if let target {
                 let (resolved, overlay) = try Self.turnOverlay(ReadPosition(session: turn.session, turn: id), in: db)
                 entity = try db.reading(through: overlay) {
-                    try db.entityKey(session: resolved.session, type: target.type, id: target.id)
-                        .flatMap { try db.entityRow(entityKey: $0, segments: resolved.segments) }?
+                    try db.entityRow(session: resolved.session, type: target.type, id: target.id, segments: resolved.segments)?
                         .entity(branchNames: resolved.branchNames)
                 }
             }

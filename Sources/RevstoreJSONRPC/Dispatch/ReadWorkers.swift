@@ -31,15 +31,7 @@ final class ReadWorkers: @unchecked Sendable {
     func submit(after barrier: Int, _ job: @escaping () -> Void) {
         condition.lock()
         jobs.append(Job(barrier: barrier, run: job))
-        var wake = false
-        if barrier <= completedThrough {
-            if idle > 0 {
-                wake = true
-            } else if threads < maximumThreads {
-                threads += 1
-                spawn()
-            }
-        }
+        let wake = barrier <= completedThrough && startThreadOrWake()
         condition.unlock()
         // Signalled after unlocking, so the woken thread does not wait for the lock at once.
         if wake { condition.signal() }
@@ -49,12 +41,7 @@ final class ReadWorkers: @unchecked Sendable {
         condition.lock()
         if number > completedThrough {
             completedThrough = number
-            if idle > 0 {
-                condition.broadcast()
-            } else if threads < maximumThreads, hasRunnableJob {
-                threads += 1
-                spawn()
-            }
+            if hasRunnableJob, startThreadOrWake() { condition.broadcast() }
         }
         condition.unlock()
     }
@@ -65,6 +52,17 @@ final class ReadWorkers: @unchecked Sendable {
             stopped = true
             condition.broadcast()
         }
+    }
+
+    /// For a job that may start now (called with the lock held): true when an idle thread
+    /// should be woken; else starts a new thread if there is room, and returns false.
+    private func startThreadOrWake() -> Bool {
+        if idle > 0 { return true }
+        if threads < maximumThreads {
+            threads += 1
+            spawn()
+        }
+        return false
     }
 
     private var hasRunnableJob: Bool { head < jobs.count && jobs[head].barrier <= completedThrough }
@@ -99,14 +97,7 @@ final class ReadWorkers: @unchecked Sendable {
                 head = 0
             }
             // Another job may start too: pass the wake-up on rather than run them one by one.
-            if hasRunnableJob {
-                if idle > 0 {
-                    condition.signal()
-                } else if threads < maximumThreads {
-                    threads += 1
-                    spawn()
-                }
-            }
+            if hasRunnableJob, startThreadOrWake() { condition.signal() }
             condition.unlock()
             job.run()
             condition.lock()
