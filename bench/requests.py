@@ -15,8 +15,8 @@ Checks (the request-path issue), with host and server pinned to one core, then t
   * single-entity commits one at a time: at least 0.85x the bare transaction rate.
 
 The store: 1,000 entities of about 300 bytes and 200 versions of history (each later version
-changes five entities). Measurements alternate between revstore and its floor in rounds, so
-machine noise hits both alike.
+changes five entities). Single reads interleave with their ping floor request by request, and
+the other measurements alternate with their floors in rounds, so machine noise hits both alike.
 """
 from __future__ import annotations
 
@@ -67,9 +67,13 @@ def measure_reads(path: str, host_cpu: int, server_cpu: int, args) -> dict:
     try:
         for kind, line in kinds.items():  # warm up
             round_trips(server, [line(i) for i in range(500)])
+        # One request of each kind in turn, so that a burst of machine noise lands on every
+        # kind alike, tails included.
+        order = list(kinds)
         for _ in range(args.rounds):
-            for kind, line in kinds.items():
-                samples[kind] += round_trips(server, [line(i) for i in range(args.trips)])
+            lines = [kinds[kind](i) for i in range(args.trips) for kind in order]
+            for index, sample in enumerate(round_trips(server, lines)):
+                samples[order[index % len(order)]].append(sample)
         gets = b"".join(get_line(i + 1, i * 37, None) for i in range(args.pipelined))
         rates = {"get": [], "ping": []}
         for _ in range(3):

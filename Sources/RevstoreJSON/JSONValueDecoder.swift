@@ -82,6 +82,9 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     var allKeys: [Key] { members.keys.compactMap(Key.init(stringValue:)) }
     func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
 
+    /// The path of a member, built only for an error or a nested container.
+    private func path(_ key: Key) -> [any CodingKey] { codingPath + [key] }
+
     private func value(for key: Key) throws -> JSONValue {
         guard let value = members[key.stringValue] else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing required member \"\(key.stringValue)\""))
@@ -91,13 +94,45 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decodeNil(forKey key: Key) throws -> Bool { members[key.stringValue]?.isNull ?? true }
 
+    // The scalar members requests hold most, read without a dynamic cast or a coding path.
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try string(try value(for: key), key) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try bool(try value(for: key), key) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(try value(for: key), path(key)) }
+
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+        try present(key).map { try string($0, key) }
+    }
+
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+        try present(key).map { try bool($0, key) }
+    }
+
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+        try present(key).map { try integer($0, path(key)) }
+    }
+
+    private func present(_ key: Key) -> JSONValue? {
+        guard let value = members[key.stringValue], !value.isNull else { return nil }
+        return value
+    }
+
+    private func string(_ value: JSONValue, _ key: Key) throws -> String {
+        guard case .string(let text) = value else { throw mismatch(String.self, value, path(key)) }
+        return text
+    }
+
+    private func bool(_ value: JSONValue, _ key: Key) throws -> Bool {
+        guard case .bool(let flag) = value else { throw mismatch(Bool.self, value, path(key)) }
+        return flag
+    }
+
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try decodeLeaf(type, try value(for: key), codingPath + [key])
+        try decodeLeaf(type, try value(for: key), path(key))
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let value = members[key.stringValue], !value.isNull || type == JSONValue.self else { return nil }
-        return try decodeLeaf(type, value, codingPath + [key])
+        return try decodeLeaf(type, value, path(key))
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {

@@ -63,6 +63,11 @@ public struct JSONWriter {
             let count = utf8.count
             while i < count {
                 let byte = utf8[i]
+                // Most bytes need nothing: test for them first and copy whole runs.
+                if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != 0xE2 {
+                    i += 1
+                    continue
+                }
                 let escape: StaticString?
                 var extra = 0
                 switch byte {

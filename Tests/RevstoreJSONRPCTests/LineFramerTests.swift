@@ -22,10 +22,13 @@ struct LineFramerTests {
         var start = 0
         while start < input.count {
             let end = min(start + size, input.count)
-            framer.feed(Array(input[start..<end]), collect)
+            framer.append(Array(input[start..<end]))
+            while framer.next(collect) != nil {}
             start = end
         }
-        framer.finish(collect)
+        framer.finish()
+        while framer.next(collect) != nil {}
+        #expect(framer.isEmpty)
         return out
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 #if canImport(GRDBSQLite)
 import GRDBSQLite
@@ -5,35 +6,124 @@ import GRDBSQLite
 import SQLite3
 #endif
 
+/// SQL on the hot read path, numbered once: a thread's reader keeps its prepared statement at
+/// that number, found without hashing the text (which, for a long select list, costs more
+/// than the seek the statement makes).
+struct HotSQL: Sendable {
+    let text: String
+    let slot: Int
+
+    init(_ text: String) {
+        self.text = text
+        slot = Self.numbered.withLock { count in
+            defer { count += 1 }
+            return count
+        }
+    }
+
+    private static let numbered = LockedCounter()
+}
+
+/// A count behind a lock, for numbering `HotSQL`s as they are first used.
+private final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func withLock<Result>(_ body: (inout Int) -> Result) -> Result {
+        lock.withLock { body(&count) }
+    }
+}
+
+/// A value bound to a statement parameter straight through `sqlite3_bind_*`, with no
+/// `DatabaseValue` made in between.
+protocol SQLArgument {
+    func bind(to statement: OpaquePointer, at index: Int32)
+}
+
+extension Int: SQLArgument {
+    func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, Int64(self)) }
+}
+
+extension Int64: SQLArgument {
+    func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, self) }
+}
+
+extension String: SQLArgument {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        var text = self
+        text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                guard let start = chars.baseAddress else { return }
+                sqlite3_bind_text(statement, index, start, Int32(chars.count), sqliteTransient)
+            }
+            if bytes.isEmpty { sqlite3_bind_text(statement, index, "", 0, nil) }
+        }
+    }
+}
+
+extension Optional: SQLArgument where Wrapped: SQLArgument {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        if let self { self.bind(to: statement, at: index) } else { sqlite3_bind_null(statement, index) }
+    }
+}
+
+/// Tells SQLite to copy bound text: the Swift buffer lives only during the call.
+private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
 /// Hot-path statements are prepared once per connection and reused: preparing costs more
 /// than running most of them.
 extension Database {
     /// Runs `work` in one read transaction, so that all it reads is one snapshot; begun and
     /// ended with prepared statements, which costs less than the reads it wraps.
     func inSnapshot<Value>(_ work: () throws -> Value) throws -> Value {
-        try run("BEGIN DEFERRED")
+        try run(Self.begin)
         do {
             let value = try work()
-            try run("COMMIT")
+            try run(Self.commit)
             return value
         } catch {
-            try? run("ROLLBACK")
+            try? run(Self.rollback)
             throw error
         }
     }
+
+    private static let begin = HotSQL("BEGIN DEFERRED")
+    private static let commit = HotSQL("COMMIT")
+    private static let rollback = HotSQL("ROLLBACK")
 
     /// Runs a fixed SQL statement through the statement cache.
     func run(_ sql: String, _ arguments: StatementArguments = []) throws {
         try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
+    func run(_ sql: HotSQL) throws {
+        try forEachRow(try statement(sql), bind: { _ in }) { _ in false }
+    }
+
+    /// `sql` prepared: from this thread's reader when it runs the read, else from the
+    /// connection's statement cache.
+    func statement(_ sql: HotSQL) throws -> Statement {
+        if let reader = ThreadReader.running, let statement = try reader.statement(sql, on: self) { return statement }
+        return try cachedStatement(sql: sql.text)
+    }
+
     func fetchOne<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ type: Value.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> Value? {
         try Value.fetchOne(try cachedStatement(sql: sql), arguments: arguments)
     }
 
-    func fetchOne<Record: ColumnRecord>(_ type: Record.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> Record? {
+    func fetchOne<Record: ColumnRecord>(_ type: Record.Type, _ sql: String, _ arguments: [any SQLArgument] = []) throws -> Record? {
+        try fetchOne(type, try cachedStatement(sql: sql), arguments)
+    }
+
+    func fetchOne<Record: ColumnRecord>(_ type: Record.Type, _ sql: HotSQL, _ arguments: [any SQLArgument] = []) throws -> Record? {
+        try fetchOne(type, try statement(sql), arguments)
+    }
+
+    private func fetchOne<Record: ColumnRecord>(_ type: Record.Type, _ statement: Statement, _ arguments: [any SQLArgument]) throws -> Record? {
         var found: Record?
-        try forEachRow(try cachedStatement(sql: sql), arguments) { row in
+        try forEachRow(statement, bind: { handle in
+            for (index, argument) in arguments.enumerated() { argument.bind(to: handle, at: Int32(index + 1)) }
+        }) { row in
             found = Record(row)
             return false
         }
@@ -43,19 +133,21 @@ extension Database {
     /// Every row of `sql`; `cached: false` for SQL built per request, which would only crowd
     /// the statement cache.
     func fetchAll<Record: ColumnRecord>(_ type: Record.Type, _ sql: String, _ arguments: StatementArguments = [], cached: Bool = true) throws -> [Record] {
+        let statement = cached ? try cachedStatement(sql: sql) : try makeStatement(sql: sql)
         var found: [Record] = []
-        try forEachRow(cached ? try cachedStatement(sql: sql) : try makeStatement(sql: sql), arguments) { row in
+        try forEachRow(statement, bind: { _ in statement.setUncheckedArguments(arguments) }) { row in
             found.append(Record(row))
             return true
         }
         return found
     }
 
-    /// Steps `statement` with `arguments`, handing each row to `body` until it returns false.
-    private func forEachRow(_ statement: Statement, _ arguments: StatementArguments, _ body: (ColumnRow) throws -> Bool) throws {
+    /// Steps `statement` once `bind` has bound its parameters, handing each row to `body`
+    /// until it returns false.
+    private func forEachRow(_ statement: Statement, bind: (OpaquePointer) -> Void, _ body: (ColumnRow) throws -> Bool) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)  // clears a failure left by an earlier use, which binding would report
-        statement.setUncheckedArguments(arguments)
+        bind(handle)
         defer { sqlite3_reset(handle) }
         while true {
             let code = sqlite3_step(handle)

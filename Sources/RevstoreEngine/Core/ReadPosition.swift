@@ -50,12 +50,13 @@ extension Database {
     }
 
     /// The session and the branch a position names (its default branch without one).
-    private static let sessionAndBranch = """
+    private static let sessionAndBranch = HotSQL("""
         SELECT \(SessionBranchRow.columns) FROM session JOIN branch ON branch.session_id = session.id
         AND branch.name = coalesce(?2, session.default_branch) WHERE session.name = ?1
-        """
+        """)
 
-    private static let sessionByName = "SELECT \(SessionRow.columns) FROM session WHERE name = ?"
+    private static let sessionByName = HotSQL("SELECT \(SessionRow.columns) FROM session WHERE name = ?")
+    private static let branchByID = HotSQL("SELECT \(BranchRow.columns) FROM branch WHERE id = ?")
 
     func branchRow(session: SessionRow, name: String?) throws -> BranchRow {
         let name = name ?? session.defaultBranch
@@ -91,7 +92,7 @@ extension Database {
                 limit = current.baseVersion
             }
             guard limit > 0, let parentID = current.baseBranchID,
-                  let parent = try self.fetchOne(BranchRow.self, "SELECT \(BranchRow.columns) FROM branch WHERE id = ?", [parentID])
+                  let parent = try self.fetchOne(BranchRow.self, Self.branchByID, [parentID])
             else { break }
             current = parent
             names[parent.id] = parent.name
@@ -195,21 +196,21 @@ extension Database {
         return nil
     }
 
-    private static let visibleRowByID = """
+    private static let visibleRowByID = HotSQL("""
         SELECT \(EntityVersionRow.columns) FROM entity e JOIN entity_version v ON v.entity_key = e.key
         WHERE e.session_id = ? AND e.type = ? AND e.entity_id = ? AND v.branch_id = ? AND v.valid_from <= ?
         ORDER BY v.valid_from DESC LIMIT 1
-        """
+        """)
 
     private static let visibleRow = visibleRowSQL(EntityVersionRow.columns)
     private static let visibleRowWithoutData = visibleRowSQL(EntityVersionRow.columnsWithoutData)
 
-    private static func visibleRowSQL(_ columns: String) -> String {
-        """
+    private static func visibleRowSQL(_ columns: String) -> HotSQL {
+        HotSQL("""
         SELECT \(columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
         WHERE v.entity_key = ? AND v.branch_id = ? AND v.valid_from <= ?
         ORDER BY v.valid_from DESC LIMIT 1
-        """
+        """)
     }
 
     /// The entities that may read differently at two positions of one session: those with a row

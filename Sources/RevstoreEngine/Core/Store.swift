@@ -87,31 +87,28 @@ public final class Store: Sendable {
         guard position.turn != nil else {
             return try read { db in try work(db, try db.resolve(position)) }
         }
-        let (watch, timeout) = (ReadWatch.current, configuration.readTimeout)
-        let reader: any DatabaseReader = threadReaders?.current() ?? database
-        do {
-            // Not `read`: that forbids even the temporary views an overlay makes. The transaction
-            // keeps the overlay and the data under it one snapshot.
-            return try reader.unsafeRead { db in
-                try ReadWatch.run(watch, timeout: timeout, on: db) {
-                    try db.inSnapshot {
-                        let (resolved, overlay) = try Self.turnOverlay(position, in: db)
-                        return try db.reading(through: overlay) { try work(db, resolved) }
-                    }
-                }
-            }
-        } catch {
-            throw EngineError(error)
+        // Not `read`: that forbids even the temporary views an overlay makes. The transaction
+        // keeps the overlay and the data under it one snapshot.
+        return try onReader { db in
+            let (resolved, overlay) = try Self.turnOverlay(position, in: db)
+            return try db.reading(through: overlay) { try work(db, resolved) }
         }
     }
 
     /// Runs `work` on a consistent snapshot, on the calling thread, concurrently with other
     /// reads; the current `ReadWatch` and the read time limit can end it.
     func read<Value>(_ work: (Database) throws -> Value) throws(EngineError) -> Value {
+        try onReader(work)
+    }
+
+    /// Runs `work` in one snapshot on this thread's reader (the pool's, on a thread without
+    /// one), under the current `ReadWatch` and the read time limit.
+    private func onReader<Value>(_ work: (Database) throws -> Value) throws(EngineError) -> Value {
         let (watch, timeout) = (ReadWatch.current, configuration.readTimeout)
-        let reader: any DatabaseReader = threadReaders?.current() ?? database
+        let run = { (db: Database) in try ReadWatch.run(watch, timeout: timeout, on: db) { try db.inSnapshot { try work(db) } } }
         do {
-            return try reader.unsafeRead { db in try ReadWatch.run(watch, timeout: timeout, on: db) { try db.inSnapshot { try work(db) } } }
+            if let reader = threadReaders?.current() { return try reader.read(run) }
+            return try database.unsafeRead(run)
         } catch {
             throw EngineError(error)
         }

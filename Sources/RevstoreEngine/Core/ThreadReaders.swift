@@ -8,13 +8,16 @@ import GRDB
 ///
 /// Only the first `maximumThreads` threads get one; reads on any other thread use the pool.
 final class ThreadReaders: @unchecked Sendable {
-    static let maximumThreads = 8
+    static let maximumThreads = 12
 
     private let path: String
     private let configuration: Configuration
     private let lock = NSLock()
-    private var readers: [pthread_t: DatabaseQueue] = [:]
+    private var readers: [ThreadReader] = []
     private var closed = false
+    /// Each thread's reader, found without a lock; the slot holds a retained reference that
+    /// the thread releases when it ends.
+    private let key: pthread_key_t
 
     init(pool: DatabasePool) {
         path = pool.path
@@ -22,31 +25,95 @@ final class ThreadReaders: @unchecked Sendable {
         configuration.readonly = true
         configuration.label = (configuration.label ?? "revstore") + ".thread-reader"
         self.configuration = configuration
+        var key = pthread_key_t()
+        pthread_key_create(&key) { slot in slot.map { Unmanaged<ThreadReader>.fromOpaque($0).release() } }
+        self.key = key
     }
 
     /// This thread's connection, opened on first use; nil when it may not have one.
-    func current() -> DatabaseQueue? {
-        let thread = pthread_self()
-        let found: DatabaseQueue?? = lock.withLock {
-            if let reader = readers[thread] { return .some(reader) }
-            return closed || readers.count >= Self.maximumThreads ? .some(nil) : nil
+    func current() -> ThreadReader? {
+        if let slot = pthread_getspecific(key) {
+            let reader = Unmanaged<ThreadReader>.fromOpaque(slot).takeUnretainedValue()
+            return reader.isClosed ? nil : reader
         }
-        if let found { return found }
-        guard let reader = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
-        return lock.withLock {
-            guard !closed else { return nil }
-            readers[thread] = reader
-            return reader
+        let mayOpen = lock.withLock { !closed && readers.count < Self.maximumThreads }
+        guard mayOpen, let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
+        let reader = ThreadReader(queue: queue)
+        let kept: Bool = lock.withLock {
+            guard !closed else { return false }
+            readers.append(reader)
+            return true
         }
+        guard kept else {
+            try? queue.close()
+            return nil
+        }
+        pthread_setspecific(key, Unmanaged.passRetained(reader).toOpaque())
+        return reader
     }
 
     /// Closes every connection; later reads use the pool (which is closed too by then).
     func close() {
         let all = lock.withLock {
             closed = true
-            defer { readers = [:] }
-            return Array(readers.values)
+            defer { readers = [] }
+            return readers
         }
-        for reader in all { try? reader.close() }
+        for reader in all { reader.close() }
+    }
+}
+
+/// One thread's read connection, and the hot statements prepared on it (`HotSQL`).
+final class ThreadReader: @unchecked Sendable {
+    let queue: DatabaseQueue
+    /// Touched only on the reader's thread, and by `close` once reads are over.
+    private var statements: [Statement?] = []
+    private var database: ObjectIdentifier?
+    private let closedFlag = NSLock()
+    private var closed = false
+
+    init(queue: DatabaseQueue) {
+        self.queue = queue
+    }
+
+    var isClosed: Bool { closedFlag.withLock { closed } }
+
+    /// Runs `work` on this connection, where `Database.statement(_:)` finds its hot statements.
+    func read<Value>(_ work: (Database) throws -> Value) throws -> Value {
+        try queue.unsafeRead { db in
+            database = ObjectIdentifier(db)
+            pthread_setspecific(Self.runningKey, Unmanaged.passUnretained(self).toOpaque())
+            defer { pthread_setspecific(Self.runningKey, nil) }
+            return try work(db)
+        }
+    }
+
+    /// The reader whose `read` runs on the calling thread, if any.
+    static var running: ThreadReader? {
+        pthread_getspecific(runningKey).map { Unmanaged<ThreadReader>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    private static let runningKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The prepared `sql` if `db` is this connection; nil for any other connection.
+    func statement(_ sql: HotSQL, on db: Database) throws -> Statement? {
+        guard database == ObjectIdentifier(db) else { return nil }
+        if sql.slot < statements.count, let statement = statements[sql.slot] { return statement }
+        let statement = try db.makeStatement(sql: sql.text)
+        if sql.slot >= statements.count { statements += Array(repeating: nil, count: sql.slot + 1 - statements.count) }
+        statements[sql.slot] = statement
+        return statement
+    }
+
+    /// Finalizes the statements, then closes the connection: SQLite closes a connection only
+    /// once none of its statements is left.
+    fileprivate func close() {
+        closedFlag.withLock { closed = true }
+        try? queue.inDatabase { _ in statements = [] }
+        try? queue.close()
     }
 }

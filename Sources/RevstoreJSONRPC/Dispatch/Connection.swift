@@ -9,10 +9,13 @@ public protocol MessageSink: AnyObject, Sendable {
 
 /// One JSON-RPC peer: classifies incoming messages, schedules their handlers, and answers.
 ///
-/// `receive(_:)` is called from a single reader thread and never blocks: immediate handlers
-/// run inline, ordered ones enqueue their work inline and are answered from whichever thread
-/// completes it, concurrent ones run on the read threads (`ReadWorkers`) after the ordered
-/// requests received before them.
+/// `receive(_:)` is called from one input thread at a time and never waits for other work:
+/// immediate handlers run inline, ordered ones enqueue their work inline and are answered from
+/// whichever thread completes it, concurrent ones run after the ordered requests received
+/// before them. A concurrent request that can start at once runs on the input thread itself
+/// when the transport allows it (`runConcurrentRequestsInline`): no hand-off at all, which on
+/// a busy core saves two context switches per read. If it runs long, input moves to another
+/// thread meanwhile. Otherwise it waits on the read threads (`ReadWorkers`).
 public final class Connection: @unchecked Sendable {
     public struct Options: Sendable {
         /// Nesting deeper than this is a parse error.
@@ -21,6 +24,9 @@ public final class Connection: @unchecked Sendable {
         public var requestAfterShutdown = RPCError.invalidRequest("the server is shutting down")
         /// How many concurrent requests may run at once, each on its own thread.
         public var maximumConcurrentRequests = 4
+        /// How long a concurrent request runs on the input thread before input moves to
+        /// another thread, so that cancellations and further requests are read meanwhile.
+        public var inlineRunLimit: Duration = .milliseconds(2)
 
         public init() {}
     }
@@ -42,6 +48,11 @@ public final class Connection: @unchecked Sendable {
     private var orderedReceived = 0
     private var orderedUnfinished: Set<Int> = []
     private let readWorkers: ReadWorkers
+    /// Set by a transport whose input thread may run concurrent requests: moves input reading
+    /// to another thread (called on the input thread).
+    private var inputHandOff: (@Sendable () -> Void)?
+    /// Concurrent requests started on an input thread and not finished yet.
+    private var inlineRunning = 0
 
     public init(registry: MethodRegistry, sink: any MessageSink, options: Options = Options(), logger: Logger) {
         self.registry = registry
@@ -55,12 +66,28 @@ public final class Connection: @unchecked Sendable {
 
     // MARK: - Input (reader thread)
 
+    /// One framed message, parsed on the input thread and ready for `dispatch`.
+    public struct ReceivedMessage: Sendable {
+        fileprivate let parsed: Result<JSONValue, JSONParseError>
+    }
+
     /// Handles one framed message.
     public func receive(_ line: UnsafeBufferPointer<UInt8>) {
+        dispatch(parse(line))
+    }
+
+    /// Parses a framed message: the part of `receive` that needs the line's bytes.
+    public func parse(_ line: UnsafeBufferPointer<UInt8>) -> ReceivedMessage {
+        ReceivedMessage(parsed: Result { () throws(JSONParseError) in try JSONParser.parse(line, maximumDepth: options.maximumDepth) })
+    }
+
+    /// Runs a parsed message: the rest of `receive`.
+    public func dispatch(_ message: ReceivedMessage) {
         let value: JSONValue
-        do {
-            value = try JSONParser.parse(line, maximumDepth: options.maximumDepth)
-        } catch {
+        switch message.parsed {
+        case .success(let parsed):
+            value = parsed
+        case .failure(let error):
             logger.debug("parse error: \(error.description)")
             sink.send(OutgoingMessage.error(id: .null, error: .parseError(error.description)))
             return
@@ -77,6 +104,13 @@ public final class Connection: @unchecked Sendable {
         for (index, element) in elements.enumerated() {
             handle(IncomingMessage(element)) { reply in batch.complete(index, reply) }
         }
+    }
+
+    /// Lets concurrent requests that can start at once run on the input thread. `handOff`
+    /// must move input reading to another thread; it is called on the input thread, while
+    /// such a request has run for `Options.inlineRunLimit`.
+    public func runConcurrentRequestsInline(handOff: @escaping @Sendable () -> Void) {
+        state.withLock { inputHandOff = handOff }
     }
 
     /// Answers a line that was cut off for exceeding `limit` bytes.
@@ -141,19 +175,27 @@ public final class Connection: @unchecked Sendable {
             }
 
         case .concurrent(let body):
-            begin()
-            let cancellation = id.map(register) ?? .never
+            let cancellation = Cancellation()
+            let (barrier, handOff) = beginConcurrent(id, cancellation)
             let context = RequestContext(id: id, method: method, connection: self, cancellation: cancellation)
-            readWorkers.submit(after: state.withLock { orderedReceived }) {
+            let run = { (inline: Bool) in
                 let outcome: Result<any JSONWritable, any Error> = cancellation.isCancelled
                     ? .failure(RPCError.cancelled) : Result { try body(params, context) }
-                if let id, self.unregister(id, cancellation) {
-                    answer(.failure(RPCError.cancelled))
-                } else {
-                    answer(outcome)
-                }
-                self.end()
+                if inline { cancellation.finishedRunning() }
+                answer(self.unregister(id, cancellation) ? .failure(RPCError.cancelled) : outcome)
+                self.end(inline: inline)
             }
+            guard let handOff else {
+                readWorkers.submit(after: barrier) { run(false) }
+                return
+            }
+            // Only a request still running when input moves on can be cancelled: only then is
+            // it registered.
+            cancellation.whenRunningLong(after: options.inlineRunLimit) {
+                if let id { self.register(id, cancellation) }
+                handOff()
+            }
+            run(true)
         }
     }
 
@@ -178,19 +220,39 @@ public final class Connection: @unchecked Sendable {
         token?.cancel()
     }
 
-    private func register(_ id: RequestID) -> Cancellation {
-        let token = Cancellation()
+    /// Counts a concurrent request in, registers its cancellation, and numbers the ordered
+    /// requests it must wait for. Returns the input hand-off when it may run on the input
+    /// thread now: nothing ordered is unfinished and fewer than the most concurrent requests
+    /// run there.
+    private func beginConcurrent(_ id: RequestID?, _ cancellation: Cancellation) -> (barrier: Int, handOff: (@Sendable () -> Void)?) {
         state.lock()
-        cancellable[id] = token
-        state.unlock()
-        return token
+        defer { state.unlock() }
+        inFlight += 1
+        if let inputHandOff, orderedUnfinished.isEmpty, inlineRunning < options.maximumConcurrentRequests {
+            inlineRunning += 1
+            return (orderedReceived, inputHandOff)
+        }
+        if let id { registerLocked(id, cancellation) }
+        return (orderedReceived, nil)
     }
 
-    /// Removes the token; returns whether the request was cancelled before it finished.
-    private func unregister(_ id: RequestID, _ token: Cancellation) -> Bool {
-        state.lock()
-        if cancellable[id] === token { cancellable[id] = nil }
-        state.unlock()
+    private func register(_ id: RequestID, _ token: Cancellation) {
+        state.withLock { registerLocked(id, token) }
+    }
+
+    private func registerLocked(_ id: RequestID, _ token: Cancellation) {
+        cancellable[id] = token
+        token.isRegistered = true
+    }
+
+    /// Removes the token if it was registered; returns whether the request was cancelled
+    /// before it finished.
+    private func unregister(_ id: RequestID?, _ token: Cancellation) -> Bool {
+        if let id, token.isRegistered {
+            state.withLock {
+                if cancellable[id] === token { cancellable[id] = nil }
+            }
+        }
         return token.isCancelled
     }
 
@@ -243,12 +305,6 @@ public final class Connection: @unchecked Sendable {
         return true
     }
 
-    private func begin() {
-        state.lock()
-        inFlight += 1
-        state.unlock()
-    }
-
     private func beginOrdered() -> Int {
         state.lock()
         defer { state.unlock() }
@@ -267,9 +323,11 @@ public final class Connection: @unchecked Sendable {
         end()
     }
 
-    private func end() {
+    /// Counts a request out; `inline` for a concurrent one that ran on an input thread.
+    private func end(inline: Bool = false) {
         state.lock()
         inFlight -= 1
+        if inline { inlineRunning -= 1 }
         if inFlight == 0 { state.broadcast() }
         state.unlock()
     }

@@ -11,15 +11,43 @@ public struct RequestContext: Sendable {
 }
 
 /// Whether a request was cancelled: set from the reader thread, read from the handler's.
+///
+/// A long handler polls `isCancelled` as it goes, so the poll also tells the connection that
+/// a request is still running: one that runs on the input thread gets input moved elsewhere
+/// once it has run long (`whenRunningLong`).
 public final class Cancellation: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
+    private var longRun: (deadline: ContinuousClock.Instant, action: @Sendable () -> Void)?
+    /// Whether the connection can find it by id; set under the connection's lock, before the
+    /// request runs or on the thread that runs it.
+    var isRegistered = false
 
     public init() {}
 
-    public var isCancelled: Bool { lock.withLock { cancelled } }
+    public var isCancelled: Bool {
+        lock.lock()
+        let result = cancelled
+        var action: (@Sendable () -> Void)?
+        if let longRun, ContinuousClock.now >= longRun.deadline {
+            action = longRun.action
+            self.longRun = nil
+        }
+        lock.unlock()
+        action?()
+        return result
+    }
 
     func cancel() { lock.withLock { cancelled = true } }
+
+    /// Calls `action` once, from the first poll made `duration` from now or later.
+    func whenRunningLong(after duration: Duration, _ action: @escaping @Sendable () -> Void) {
+        let deadline = ContinuousClock.now + duration
+        lock.withLock { longRun = (deadline, action) }
+    }
+
+    /// The request finished: a late poll calls nothing.
+    func finishedRunning() { lock.withLock { longRun = nil } }
 
     /// Never cancelled: for requests that cannot be (notifications, immediate handlers).
     static let never = Cancellation()

@@ -46,7 +46,7 @@ enum IncomingMessage {
 /// Encodes outgoing messages directly to bytes, without building an intermediate tree.
 enum OutgoingMessage {
     static func response(id: RequestID, result: any JSONWritable) -> [UInt8] {
-        var writer = JSONWriter()
+        var writer = JSONWriter(capacity: 1024)
         writer.appendASCII("{\"jsonrpc\":\"2.0\",\"id\":")
         writer.write(id.jsonValue)
         writer.appendASCII(",\"result\":")

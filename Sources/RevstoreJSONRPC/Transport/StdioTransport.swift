@@ -4,10 +4,16 @@ import Logging
 
 /// Serves a `Connection` over a pair of file descriptors (stdin and the private stdout).
 ///
-/// The reader loop runs on the calling thread. It never blocks on handlers or on output: it
-/// only pauses reading while the host leaves more than `maximumQueuedOutputBytes` unread or
-/// too many requests are in flight, which bounds memory when the host stops reading.
-/// It stops on stdin EOF, SIGTERM, a broken output pipe, or the `exit` notification.
+/// One thread at a time is the input thread: it reads, frames and dispatches. The loop starts
+/// on the calling thread. Reads that can start at once run on the input thread itself; one
+/// that runs long hands input to another thread (woken, or made on first need), and the
+/// thread that ran it then waits to take input back when it is free again. Replies made while
+/// input holds frames are corked and leave in one `write(2)`.
+///
+/// The loop never blocks on other work: it only pauses reading while the host leaves more
+/// than `maximumQueuedOutputBytes` unread or too many requests are in flight, which bounds
+/// memory when the host stops reading. It stops on stdin EOF, SIGTERM, a broken output pipe,
+/// or the `exit` notification.
 ///
 /// It waits in a plain blocking `read(2)`, not `poll(2)`: a host blocked on our reply wakes
 /// us directly, which measured several microseconds faster per round trip. To stop it from
@@ -41,28 +47,40 @@ public final class StdioTransport: @unchecked Sendable {
     private let options: Options
     private let logger: Logger
 
-    private let lock = NSLock()
+    /// Guards the input role and the stop reason.
+    private let lock = NSCondition()
     private var stopReason: StopReason?
-    /// The thread blocked in `read(2)`, while the loop runs.
-    private var readerThread: pthread_t?
+    /// The thread that holds input, while one does.
+    private var inputThread: pthread_t?
+    /// Threads waiting to take input (`awaitInput`).
+    private var waitingForInput = 0
+
+    // Touched only by the thread that holds input.
+    private var framer: LineFramer
+    private var inputEnded = false
+    private var outputCorked = false
+    /// The connection `run` serves, for the threads that take input over.
+    private var servedConnection: Connection?
 
     public init(inputFD: Int32, outputFD: Int32, options: Options = Options(), logger: Logger) {
         self.inputFD = inputFD
         self.output = OutputChannel(fd: outputFD)
         self.options = options
         self.logger = logger
+        framer = LineFramer(maximumLineBytes: options.maximumMessageBytes)
         Self.installInterruptHandler
     }
 
-    /// Asks the reader loop to stop (safe from any thread); the first reason wins.
+    /// Asks the loop to stop (safe from any thread); the first reason wins.
     public func stop(_ reason: StopReason) {
         let reader: pthread_t? = lock.withLock {
             if stopReason == nil { stopReason = reason }
-            return readerThread
+            lock.broadcast()
+            return inputThread
         }
         guard let reader, pthread_equal(reader, pthread_self()) == 0 else { return }
         DispatchQueue.global().async { [self] in
-            while lock.withLock({ readerThread != nil }) {
+            while let reader = lock.withLock({ inputThread }) {
                 pthread_kill(reader, SIGURG)
                 usleep(5_000)
             }
@@ -88,34 +106,12 @@ public final class StdioTransport: @unchecked Sendable {
         connection.onExit { [weak self] code in self?.stop(.exitRequested(code: code)) }
         output.onBrokenPipe { [weak self] in self?.stop(.outputClosed) }
         TerminationSignal.onTerminate { [weak self] in self?.stop(.terminated) }
+        connection.runConcurrentRequestsInline { [weak self] in self?.handOffInput() }
 
-        var framer = LineFramer(maximumLineBytes: options.maximumMessageBytes)
-        let process: (LineFramer.Frame) -> Void = { [options] frame in
-            switch frame {
-            case .line(let line): connection.receive(line)
-            case .tooLarge: connection.receiveOversizedMessage(limit: options.maximumMessageBytes)
-            }
-        }
-        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
-        defer { chunk.deallocate() }
-
-        lock.withLock { readerThread = pthread_self() }
-        while currentStopReason == nil {
-            if !waitForRoom(connection) { break }
-            let count = read(inputFD, chunk.baseAddress, chunk.count)
-            if count > 0 {
-                output.cork()
-                framer.feed(UnsafeBufferPointer(rebasing: chunk[0..<count]), process)
-                output.uncork()
-            } else if count == 0 || errno != EINTR {
-                if count < 0 { logger.error("reading stdin failed: errno \(errno)") }
-                output.cork()
-                framer.finish(process)
-                output.uncork()
-                stop(.endOfInput)
-            }
-        }
-        lock.withLock { readerThread = nil }
+        servedConnection = connection
+        defer { servedConnection = nil }
+        lock.withLock { inputThread = pthread_self() }
+        repeat { serveInput(connection) } while awaitInput()
 
         let reason = currentStopReason ?? .endOfInput
         logger.debug("stopping: \(reason)")
@@ -129,6 +125,88 @@ public final class StdioTransport: @unchecked Sendable {
         output.flush(before: deadline)
         output.close()
         return reason
+    }
+
+    /// The input loop, run by the thread that holds input until the loop stops (input is then
+    /// let go) or a long request hands input to another thread.
+    private func serveInput(_ connection: Connection) {
+        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
+        defer { chunk.deallocate() }
+        while true {
+            if let message = framer.next({ frame in Self.parse(frame, connection) }) {
+                if !outputCorked {
+                    output.cork()
+                    outputCorked = true
+                }
+                if let message { connection.dispatch(message) } else { connection.receiveOversizedMessage(limit: options.maximumMessageBytes) }
+                guard holdsInput else { return }
+                continue
+            }
+            if outputCorked {
+                output.uncork()
+                outputCorked = false
+            }
+            if inputEnded { stop(.endOfInput) }
+            if currentStopReason != nil || !waitForRoom(connection) { break }
+            let count = read(inputFD, chunk.baseAddress, chunk.count)
+            if count > 0 {
+                framer.append(UnsafeBufferPointer(rebasing: chunk[0..<count]))
+            } else if count == 0 || errno != EINTR {
+                if count < 0 { logger.error("reading stdin failed: errno \(errno)") }
+                framer.finish()
+                inputEnded = true
+            }
+        }
+        lock.withLock {
+            inputThread = nil
+            lock.broadcast()
+        }
+    }
+
+    /// A frame parsed while its bytes are valid; nil for a line over the size limit.
+    private static func parse(_ frame: LineFramer.Frame, _ connection: Connection) -> Connection.ReceivedMessage? {
+        switch frame {
+        case .line(let line): connection.parse(line)
+        case .tooLarge: nil
+        }
+    }
+
+    private var holdsInput: Bool {
+        lock.withLock { inputThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    /// Called by the connection on the input thread while a request there runs long: lets
+    /// replies made so far go, and gives input to a waiting thread, or a new one.
+    private func handOffInput() {
+        guard holdsInput, let connection = servedConnection else { return }
+        if outputCorked {
+            output.uncork()
+            outputCorked = false
+        }
+        let spawn: Bool = lock.withLock {
+            inputThread = nil
+            lock.signal()
+            return waitingForInput == 0
+        }
+        guard spawn else { return }
+        let thread = Thread { [self] in
+            while awaitInput() { serveInput(connection) }
+        }
+        thread.name = "revstore-input"
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// Waits until input is free and takes it; false once the loop has stopped.
+    private func awaitInput() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        waitingForInput += 1
+        defer { waitingForInput -= 1 }
+        while inputThread != nil, stopReason == nil { lock.wait() }
+        guard stopReason == nil else { return false }
+        inputThread = pthread_self()
+        return true
     }
 
     private var currentStopReason: StopReason? { lock.withLock { stopReason } }

@@ -81,25 +81,38 @@ public enum RevstoreServer {
     /// `"s\u0000x"` would name session `s`. So such a string is refused, whatever it names
     /// (protocol/README.md §1).
     static func rejectNUL(_ params: JSONValue?) throws {
-        func check(_ value: JSONValue, _ path: [String]) throws {
-            switch value {
-            case .string(let text) where text.unicodeScalars.contains("\u{0}"):
-                throw RPCError.invalidParams("a string may not contain U+0000 here (only inside JSON documents such as data)",
-                                             path: path.joined(separator: "."))
-            case .array(let elements):
-                for (index, element) in elements.enumerated() { try check(element, path + [String(index)]) }
-            case .object(let members):
-                for (key, member) in members where !documentMembers.contains(key) {
-                    if key.unicodeScalars.contains("\u{0}") {
-                        throw RPCError.invalidParams("a member name may not contain U+0000", path: (path + [key]).joined(separator: "."))
-                    }
-                    try check(member, path + [key])
+        guard let params, let (path, isName) = nulPath(in: params) else { return }
+        throw RPCError.invalidParams(isName ? "a member name may not contain U+0000"
+                                            : "a string may not contain U+0000 here (only inside JSON documents such as data)",
+                                     path: path.reversed().joined(separator: "."))
+    }
+
+    /// Where the first U+0000 outside a document lies, innermost name first, and whether it is
+    /// in a member's name; nil when there is none. The path is built only when one is found.
+    private static func nulPath(in value: JSONValue) -> (path: [String], isName: Bool)? {
+        switch value {
+        case .string(let text):
+            return text.utf8.contains(0) ? ([], false) : nil
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                if var found = nulPath(in: element) {
+                    found.path.append(String(index))
+                    return found
                 }
-            default:
-                return
             }
+            return nil
+        case .object(let members):
+            for (key, member) in members where !documentMembers.contains(key) {
+                if key.utf8.contains(0) { return ([key], true) }
+                if var found = nulPath(in: member) {
+                    found.path.append(key)
+                    return found
+                }
+            }
+            return nil
+        default:
+            return nil
         }
-        if let params { try check(params, []) }
     }
 
     public static var connectionOptions: Connection.Options {
