@@ -52,4 +52,21 @@ struct ReadLimitTests {
         #expect(reply["error"]?["code"] == -32800, "\(reply)")
         #expect(Date().timeIntervalSince(started) < 3)
     }
+
+    @Test("a long read runs on the input thread only until it runs long: requests behind it in the same write are read, and a cancel among them stops it")
+    func longReadHandsInputOn() throws {
+        let server = try ServerProcess(["--db", DurabilityTests.temporaryStore(), "--read-timeout", "0"])
+        try Self.fill(server)
+        let started = Date()
+        // One write: the get and the cancel arrive in the same chunk as the slow query before them.
+        let query = JSONWriter.encode(["jsonrpc": "2.0", "id": 3, "method": "entity/query", "params": Self.slowQuery])
+        try server.send(String(decoding: query, as: UTF8.self) + "\n"
+            + #"{"jsonrpc":"2.0","id":4,"method":"entity/get","params":{"session":"s","type":"Doc","id":"d2"}}"# + "\n"
+            + #"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":3}}"# + "\n")
+        var replies: [JSONValue] = []
+        for _ in 0..<2 { replies.append(try server.next(timeout: 5)) }
+        #expect(replies.first { $0["id"] == 4 }?["result"]?["entity"]?["id"] == "d2")
+        #expect(replies.first { $0["id"] == 3 }?["error"]?["code"] == -32800, "\(replies)")
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
 }

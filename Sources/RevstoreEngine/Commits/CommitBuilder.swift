@@ -254,11 +254,8 @@ struct CommitBuilder {
         for (entity, kind) in rows {
             changes.append(try write(entity, change: kind, version: version))
         }
-        try db.run("""
-            INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
-        try db.run("UPDATE branch SET head = ? WHERE id = ?", [version, branch.id])
+        try db.run(Self.insertVersion, [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
+        try db.run(Self.setHead, [version, branch.id])
         try db.appendEvent(.committed, session: session.name, branch: branch.name, version: version, actor: actor, message: message,
                            changes: changes, detail: turn.map { ["turn": .string($0)] })
         return CommitResult(session: session.name, branch: branch.name, version: version, created: true, changes: changes)
@@ -413,23 +410,18 @@ struct CommitBuilder {
         if let existing = entity.key {
             key = existing
         } else {
-            try db.run("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)", [session.id, entity.type, entity.id])
+            try db.run(Self.insertEntity, [session.id, entity.type, entity.id])
             key = db.lastInsertedRowID
         }
         let before = entity.before
         if let before, before.branchID == branch.id {
-            try db.run("UPDATE entity_version SET valid_to = ? WHERE id = ?", [version, before.id])
+            try db.run(Self.closeRow, [version, before.id])
         }
         let data = entity.data!
         let stored = try storedForm(of: data, entity)
         let row = newRow(entity, change: change, version: version)
         let versionID = Identifier.make()
-        try db.run("""
-            INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,
-                lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by,
-                delta, base_id, chain_bytes, keyframe_bytes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [
+        try db.run(Self.insertRow, [
                 key, entity.type, branch.id, version, row.number, change.rawValue, versionID, row.parentVersionID, row.lineageID,
                 stored.data, entity.deleted, row.createdAt, row.createdAtVersion, row.createdBy, now, actor, row.deletedAt, row.deletedBy,
                 stored.delta, stored.delta == nil ? nil : before?.id, stored.chainBytes, stored.keyframeBytes,
@@ -437,6 +429,20 @@ struct CommitBuilder {
         EntityData.cache.remember(rowID: db.lastInsertedRowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
         return Change(type: entity.type, id: entity.id, change: change, version: row.number, versionId: versionID)
     }
+
+    private static let insertVersion = HotSQL("""
+        INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    private static let setHead = HotSQL("UPDATE branch SET head = ? WHERE id = ?")
+    private static let insertEntity = HotSQL("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)")
+    private static let closeRow = HotSQL("UPDATE entity_version SET valid_to = ? WHERE id = ?")
+    private static let insertRow = HotSQL("""
+        INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,
+            lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by,
+            delta, base_id, chain_bytes, keyframe_bytes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
 
     /// How a new version of the entity is stored: a delta from the version before it while the
     /// chain stays short (see `EntityData`), else a keyframe. Entities of a type with indexed

@@ -44,6 +44,10 @@ extension Int: SQLArgument {
     func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, Int64(self)) }
 }
 
+extension Bool: SQLArgument {
+    func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, self ? 1 : 0) }
+}
+
 extension Int64: SQLArgument {
     func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, self) }
 }
@@ -100,11 +104,20 @@ extension Database {
         try forEachRow(try statement(sql), bind: { _ in }) { _ in false }
     }
 
-    /// `sql` prepared: from this thread's reader when it runs the read, else from the
-    /// connection's statement cache.
+    /// `sql` prepared: from the `PreparedStatements` of the work running on this thread,
+    /// else from the connection's statement cache.
     func statement(_ sql: HotSQL) throws -> Statement {
-        if let reader = ThreadReader.running, let statement = try reader.statement(sql, on: self) { return statement }
+        if let prepared = PreparedStatements.current, let statement = try prepared.statement(sql, on: self) { return statement }
         return try cachedStatement(sql: sql.text)
+    }
+
+    /// Runs `sql` with `arguments`, bound straight to the statement.
+    func run(_ sql: HotSQL, _ arguments: [any SQLArgument]) throws {
+        try forEachRow(try statement(sql), bind: { handle in Self.bind(arguments, to: handle) }) { _ in false }
+    }
+
+    private static func bind(_ arguments: [any SQLArgument], to handle: OpaquePointer) {
+        for (index, argument) in arguments.enumerated() { argument.bind(to: handle, at: Int32(index + 1)) }
     }
 
     func fetchOne<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ type: Value.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> Value? {
@@ -119,11 +132,19 @@ extension Database {
         try fetchOne(type, try statement(sql), arguments)
     }
 
+    /// The first column of the first row, as an integer; nil without a row.
+    func fetchInteger(_ sql: HotSQL, _ arguments: [any SQLArgument]) throws -> Int? {
+        var found: Int?
+        try forEachRow(try statement(sql), bind: { handle in Self.bind(arguments, to: handle) }) { row in
+            found = row.int(0)
+            return false
+        }
+        return found
+    }
+
     private func fetchOne<Record: ColumnRecord>(_ type: Record.Type, _ statement: Statement, _ arguments: [any SQLArgument]) throws -> Record? {
         var found: Record?
-        try forEachRow(statement, bind: { handle in
-            for (index, argument) in arguments.enumerated() { argument.bind(to: handle, at: Int32(index + 1)) }
-        }) { row in
+        try forEachRow(statement, bind: { handle in Self.bind(arguments, to: handle) }) { row in
             found = Record(row)
             return false
         }

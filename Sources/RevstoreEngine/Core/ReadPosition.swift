@@ -167,12 +167,12 @@ extension Database {
 
     /// A version removed by `session/compact` answers NOT_FOUND with `pruned: true`.
     func checkNotPruned(session: SessionRow, branch: BranchRow, version: Int, segments: [Segment]) throws {
-        guard let owner = segments.first,
-              try fetchOne(Bool.self, "SELECT pruned FROM version WHERE branch_id = ? AND number = ?", [owner.branchID, version]) == true
-        else { return }
+        guard let owner = segments.first, try fetchInteger(Self.versionPruned, [owner.branchID, version]) == 1 else { return }
         throw EngineError.notFound("version", ["session": .string(session.name), "branch": .string(branch.name), "version": .integer(version), "pruned": true],
                                    "\(version) on branch \"\(branch.name)\": it was removed by compaction")
     }
+
+    private static let versionPruned = HotSQL("SELECT pruned FROM version WHERE branch_id = ? AND number = ?")
 
     /// The entity's visible row at a position (a tombstone included), or nil; without its data
     /// when `withData` is false.

@@ -63,12 +63,10 @@ final class ThreadReaders: @unchecked Sendable {
     }
 }
 
-/// One thread's read connection, and the hot statements prepared on it (`HotSQL`).
+/// One thread's read connection, and the hot statements prepared on it.
 final class ThreadReader: @unchecked Sendable {
     let queue: DatabaseQueue
-    /// Touched only on the reader's thread, and by `close` once reads are over.
-    private var statements: [Statement?] = []
-    private var database: ObjectIdentifier?
+    private let statements = PreparedStatements()
     private let closedFlag = NSLock()
     private var closed = false
 
@@ -80,26 +78,46 @@ final class ThreadReader: @unchecked Sendable {
 
     /// Runs `work` on this connection, where `Database.statement(_:)` finds its hot statements.
     func read<Value>(_ work: (Database) throws -> Value) throws -> Value {
-        try queue.unsafeRead { db in
-            database = ObjectIdentifier(db)
-            pthread_setspecific(Self.runningKey, Unmanaged.passUnretained(self).toOpaque())
-            defer { pthread_setspecific(Self.runningKey, nil) }
-            return try work(db)
-        }
+        try queue.unsafeRead { db in try statements.using(db) { try work(db) } }
     }
 
-    /// The reader whose `read` runs on the calling thread, if any.
-    static var running: ThreadReader? {
-        pthread_getspecific(runningKey).map { Unmanaged<ThreadReader>.fromOpaque($0).takeUnretainedValue() }
+    /// Finalizes the statements, then closes the connection: SQLite closes a connection only
+    /// once none of its statements is left.
+    fileprivate func close() {
+        closedFlag.withLock { closed = true }
+        try? queue.inDatabase { _ in statements.removeAll() }
+        try? queue.close()
+    }
+}
+
+/// The hot statements (`HotSQL`) prepared on one connection, found by number. Whoever runs
+/// work on the connection brackets it with `using`, so `Database.statement(_:)` finds them;
+/// they must be removed before the connection closes.
+final class PreparedStatements: @unchecked Sendable {
+    /// Touched only by the thread inside `using`, and by `removeAll` once work is over.
+    private var statements: [Statement?] = []
+    private var database: ObjectIdentifier?
+
+    func using<Value>(_ db: Database, _ work: () throws -> Value) rethrows -> Value {
+        database = ObjectIdentifier(db)
+        let outer = pthread_getspecific(Self.currentKey)
+        pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(Self.currentKey, outer) }
+        return try work()
     }
 
-    private static let runningKey: pthread_key_t = {
+    /// The statements of the work running on the calling thread, if any.
+    static var current: PreparedStatements? {
+        pthread_getspecific(currentKey).map { Unmanaged<PreparedStatements>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    private static let currentKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key
     }()
 
-    /// The prepared `sql` if `db` is this connection; nil for any other connection.
+    /// The prepared `sql` if `db` is this holder's connection; nil for any other connection.
     func statement(_ sql: HotSQL, on db: Database) throws -> Statement? {
         guard database == ObjectIdentifier(db) else { return nil }
         if sql.slot < statements.count, let statement = statements[sql.slot] { return statement }
@@ -109,11 +127,5 @@ final class ThreadReader: @unchecked Sendable {
         return statement
     }
 
-    /// Finalizes the statements, then closes the connection: SQLite closes a connection only
-    /// once none of its statements is left.
-    fileprivate func close() {
-        closedFlag.withLock { closed = true }
-        try? queue.inDatabase { _ in statements = [] }
-        try? queue.close()
-    }
+    func removeAll() { statements = [] }
 }

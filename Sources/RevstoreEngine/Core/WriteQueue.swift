@@ -37,8 +37,8 @@ public final class WriteTicket<Value: Sendable>: @unchecked Sendable {
 }
 
 /// Group commit: writes are queued in submission order and applied by one drain loop, which
-/// runs everything queued so far in one transaction, each write in its own savepoint, then
-/// commits once. Writes that arrive while a commit is syncing form the next group, so under
+/// runs everything queued so far in one transaction, each write in its own savepoint (a write
+/// alone needs none), then commits once. Writes that arrive while a commit is syncing form the next group, so under
 /// concurrency many commits share one fsync; each still gets its own version and is
 /// acknowledged only once durable. A write that throws is rolled back alone.
 final class WriteQueue: @unchecked Sendable {
@@ -57,6 +57,8 @@ final class WriteQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [Pending] = []
     private var draining = false
+    /// The writer connection's hot statements; used only on the writer.
+    private let statements = PreparedStatements()
 
     init(database: any DatabaseWriter, afterCommit: @escaping (Database) -> Void) {
         self.database = database
@@ -101,18 +103,30 @@ final class WriteQueue: @unchecked Sendable {
     private func run(_ group: [Pending], _ db: Database) {
         var failures: [Int: EngineError] = [:]
         do {
-            try db.inTransaction(.immediate) {
-                for (index, write) in group.enumerated() {
-                    do {
-                        try db.inSavepoint {
-                            try write.apply(db)
-                            return .commit
+            try statements.using(db) {
+                try db.run(Self.begin)
+                do {
+                    if group.count == 1 {
+                        // Alone in its transaction, a write needs no savepoint: its failure rolls back all.
+                        try group[0].apply(db)
+                    } else {
+                        for (index, write) in group.enumerated() {
+                            do {
+                                try db.run(Self.savepoint)
+                                try write.apply(db)
+                                try db.run(Self.release)
+                            } catch {
+                                try db.run(Self.rollbackToSavepoint)
+                                try db.run(Self.release)
+                                failures[index] = EngineError(error)
+                            }
                         }
-                    } catch {
-                        failures[index] = EngineError(error)
                     }
+                    try db.run(Self.commit)
+                } catch {
+                    try? db.run(Self.rollback)
+                    throw error
                 }
-                return .commit
             }
         } catch {
             let failure = EngineError(error)
@@ -124,4 +138,16 @@ final class WriteQueue: @unchecked Sendable {
             if let failure = failures[index] { write.fail(failure) } else { write.commit() }
         }
     }
+
+    // Run as prepared statements: GRDB's transaction and savepoint helpers prepare theirs anew
+    // for every write.
+    private static let begin = HotSQL("BEGIN IMMEDIATE")
+    private static let commit = HotSQL("COMMIT")
+    private static let rollback = HotSQL("ROLLBACK")
+    private static let savepoint = HotSQL("SAVEPOINT write")
+    private static let release = HotSQL("RELEASE write")
+    private static let rollbackToSavepoint = HotSQL("ROLLBACK TO write")
+
+    /// Finalizes the writer's prepared statements; call on the writer before the store closes.
+    func finalizeStatements() { statements.removeAll() }
 }

@@ -76,11 +76,13 @@ extension Database {
 
     func appendEvent(_ kind: Event.Kind, session: String, branch: String? = nil, version: Int? = nil, actor: String? = nil,
                      message: String? = nil, changes: [Change]? = nil, detail: JSONValue? = nil) throws {
-        try run("""
-            INSERT INTO event(kind, session, branch, version, at, actor, message, changes, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [kind.rawValue, session, branch, version, Timestamp.now(), actor, message,
-                  changes.map { JSONValue.array($0.map(\.json)).canonicalText }, detail?.canonicalText])
+        try run(Self.insertEvent, [kind.rawValue, session, branch, version, Timestamp.now(), actor, message,
+                                   changes.map { JSONValue.array($0.map(\.json)).canonicalText }, detail?.canonicalText])
     }
+
+    private static let insertEvent = HotSQL("""
+        INSERT INTO event(kind, session, branch, version, at, actor, message, changes, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
 }
 
 /// Which events a subscriber wants; nil fields match everything.
