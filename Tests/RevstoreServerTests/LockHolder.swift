@@ -19,7 +19,7 @@ final class LockHolder {
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        _ = output.fileHandleForReading.availableData  // "locked"
+        _ = readChunk(output.fileHandleForReading.fileDescriptor)  // "locked"
     }
 
     func release() {

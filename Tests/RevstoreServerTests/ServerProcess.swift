@@ -45,10 +45,8 @@ final class ServerProcess: @unchecked Sendable {
         process.standardError = errors
         try process.run()
         Thread.detachNewThread { [self] in
-            let handle = errors.fileHandleForReading
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
+            let fd = errors.fileHandleForReading.fileDescriptor
+            while case let data = readChunk(fd), !data.isEmpty {
                 condition.withLock { stderrText += String(decoding: data, as: UTF8.self) }
             }
         }
@@ -67,23 +65,32 @@ final class ServerProcess: @unchecked Sendable {
         guard condition.withLock({ () -> Bool in defer { readingStarted = true }; return !readingStarted }) else { return }
         Thread.detachNewThread { [self] in
             let fd = output.fileHandleForReading.fileDescriptor
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
             while true {
-                let n = read(fd, &chunk, chunk.count)
-                if n < 0, errno == EINTR { continue }
+                let chunk = readChunk(fd)
                 condition.withLock {
-                    if n > 0 { stdoutBuffer.append(contentsOf: chunk[0..<n]) } else { stdoutClosed = true }
+                    if chunk.isEmpty { stdoutClosed = true } else { stdoutBuffer.append(contentsOf: chunk) }
                     condition.broadcast()
                 }
-                if n <= 0 { break }
+                if chunk.isEmpty { break }
             }
         }
     }
 
     func send(_ text: String) throws { try sendBytes(Array(text.utf8)) }
 
+    /// Writes all of `bytes` with `write(2)`, retried when a signal interrupts it, as
+    /// `FileHandle` does not: a write blocked on a full pipe is the likeliest to be interrupted.
     func sendBytes(_ bytes: [UInt8]) throws {
-        try input.fileHandleForWriting.write(contentsOf: Data(bytes))
+        let fd = input.fileHandleForWriting.fileDescriptor
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            written += count
+        }
     }
 
     /// Sends one request line.
@@ -180,5 +187,17 @@ extension ServerProcess {
         }
         process.waitUntilExit()
         return (data[0], data[1])
+    }
+}
+
+/// What one `read(2)` of `fd` returns, up to 64 KiB; empty at end of input or on an error. A
+/// read a signal interrupts is retried: `FileHandle.availableData` traps on `EINTR` instead,
+/// and the test process, which starts many children, takes signals at any time.
+func readChunk(_ fd: Int32) -> [UInt8] {
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = read(fd, &chunk, chunk.count)
+        if count < 0, errno == EINTR { continue }
+        return count > 0 ? Array(chunk[0..<count]) : []
     }
 }

@@ -280,9 +280,9 @@ struct TransportTests {
         let output = Pipe()
         host.standardOutput = output
         try host.run()
-        var printed = Data()
+        var printed: [UInt8] = []
         while !printed.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = readChunk(output.fileHandleForReading.fileDescriptor)
             if chunk.isEmpty { break }
             printed += chunk
         }

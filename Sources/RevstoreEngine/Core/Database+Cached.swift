@@ -100,10 +100,6 @@ extension Database {
         try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
-    func run(_ sql: HotSQL) throws {
-        try forEachRow(try statement(sql), bind: { _ in }) { _ in false }
-    }
-
     /// `sql` prepared: from the `PreparedStatements` of the work running on this thread,
     /// else from the connection's statement cache.
     func statement(_ sql: HotSQL) throws -> Statement {
@@ -112,7 +108,7 @@ extension Database {
     }
 
     /// Runs `sql` with `arguments`, bound straight to the statement.
-    func run(_ sql: HotSQL, _ arguments: [any SQLArgument]) throws {
+    func run(_ sql: HotSQL, _ arguments: [any SQLArgument] = []) throws {
         try forEachRow(try statement(sql), bind: { handle in Self.bind(arguments, to: handle) }) { _ in false }
     }
 

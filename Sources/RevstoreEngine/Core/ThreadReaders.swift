@@ -8,16 +8,17 @@ import GRDB
 ///
 /// Only the first `maximumThreads` threads get one; reads on any other thread use the pool.
 final class ThreadReaders: @unchecked Sendable {
+    /// Room for every thread a server reads on: the input threads (the first, and one more per
+    /// read running long, up to four) and the four read threads.
     static let maximumThreads = 12
 
     private let path: String
     private let configuration: Configuration
     private let lock = NSLock()
-    private var readers: [ThreadReader] = []
+    /// By thread. Not in thread-local storage: a thread-local's destructor runs as the thread
+    /// ends, too late to close a connection safely.
+    private var readers: [pthread_t: ThreadReader] = [:]
     private var closed = false
-    /// Each thread's reader, found without a lock; the slot holds a retained reference that
-    /// the thread releases when it ends.
-    private let key: pthread_key_t
 
     init(pool: DatabasePool) {
         path = pool.path
@@ -25,30 +26,27 @@ final class ThreadReaders: @unchecked Sendable {
         configuration.readonly = true
         configuration.label = (configuration.label ?? "revstore") + ".thread-reader"
         self.configuration = configuration
-        var key = pthread_key_t()
-        pthread_key_create(&key) { slot in slot.map { Unmanaged<ThreadReader>.fromOpaque($0).release() } }
-        self.key = key
     }
 
     /// This thread's connection, opened on first use; nil when it may not have one.
     func current() -> ThreadReader? {
-        if let slot = pthread_getspecific(key) {
-            let reader = Unmanaged<ThreadReader>.fromOpaque(slot).takeUnretainedValue()
-            return reader.isClosed ? nil : reader
+        let thread = pthread_self()
+        let found: ThreadReader?? = lock.withLock {
+            if let reader = readers[thread] { return .some(reader) }
+            return closed || readers.count >= Self.maximumThreads ? .some(nil) : nil
         }
-        let mayOpen = lock.withLock { !closed && readers.count < Self.maximumThreads }
-        guard mayOpen, let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
+        if let found { return found }
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
         let reader = ThreadReader(queue: queue)
         let kept: Bool = lock.withLock {
             guard !closed else { return false }
-            readers.append(reader)
+            readers[thread] = reader
             return true
         }
         guard kept else {
             try? queue.close()
             return nil
         }
-        pthread_setspecific(key, Unmanaged.passRetained(reader).toOpaque())
         return reader
     }
 
@@ -56,8 +54,8 @@ final class ThreadReaders: @unchecked Sendable {
     func close() {
         let all = lock.withLock {
             closed = true
-            defer { readers = [] }
-            return readers
+            defer { readers = [:] }
+            return Array(readers.values)
         }
         for reader in all { reader.close() }
     }
@@ -67,14 +65,10 @@ final class ThreadReaders: @unchecked Sendable {
 final class ThreadReader: @unchecked Sendable {
     let queue: DatabaseQueue
     private let statements = PreparedStatements()
-    private let closedFlag = NSLock()
-    private var closed = false
 
     init(queue: DatabaseQueue) {
         self.queue = queue
     }
-
-    var isClosed: Bool { closedFlag.withLock { closed } }
 
     /// Runs `work` on this connection, where `Database.statement(_:)` finds its hot statements.
     func read<Value>(_ work: (Database) throws -> Value) throws -> Value {
@@ -84,7 +78,6 @@ final class ThreadReader: @unchecked Sendable {
     /// Finalizes the statements, then closes the connection: SQLite closes a connection only
     /// once none of its statements is left.
     fileprivate func close() {
-        closedFlag.withLock { closed = true }
         try? queue.inDatabase { _ in statements.removeAll() }
         try? queue.close()
     }

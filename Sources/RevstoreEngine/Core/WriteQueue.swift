@@ -106,22 +106,7 @@ final class WriteQueue: @unchecked Sendable {
             try statements.using(db) {
                 try db.run(Self.begin)
                 do {
-                    if group.count == 1 {
-                        // Alone in its transaction, a write needs no savepoint: its failure rolls back all.
-                        try group[0].apply(db)
-                    } else {
-                        for (index, write) in group.enumerated() {
-                            do {
-                                try db.run(Self.savepoint)
-                                try write.apply(db)
-                                try db.run(Self.release)
-                            } catch {
-                                try db.run(Self.rollbackToSavepoint)
-                                try db.run(Self.release)
-                                failures[index] = EngineError(error)
-                            }
-                        }
-                    }
+                    failures = try apply(group, db)
                     try db.run(Self.commit)
                 } catch {
                     try? db.run(Self.rollback)
@@ -137,6 +122,28 @@ final class WriteQueue: @unchecked Sendable {
         for (index, write) in group.enumerated() {
             if let failure = failures[index] { write.fail(failure) } else { write.commit() }
         }
+    }
+
+    /// Applies each write of `group` in its own savepoint; returns the failures by position.
+    /// A write alone needs no savepoint: its failure throws and rolls back the transaction.
+    private func apply(_ group: [Pending], _ db: Database) throws -> [Int: EngineError] {
+        if group.count == 1 {
+            try group[0].apply(db)
+            return [:]
+        }
+        var failures: [Int: EngineError] = [:]
+        for (index, write) in group.enumerated() {
+            do {
+                try db.run(Self.savepoint)
+                try write.apply(db)
+                try db.run(Self.release)
+            } catch {
+                try db.run(Self.rollbackToSavepoint)
+                try db.run(Self.release)
+                failures[index] = EngineError(error)
+            }
+        }
+        return failures
     }
 
     // Run as prepared statements: GRDB's transaction and savepoint helpers prepare theirs anew
