@@ -116,6 +116,10 @@ extension JSONWriter {
             if !first { bytes.append(UInt8(ascii: ",")) }
             first = false
             body(&self, element)
+            if let spill, bytes.count >= spill.partSize {
+                spill.send(bytes)
+                bytes.removeAll(keepingCapacity: true)
+            }
         }
         bytes.append(UInt8(ascii: "]"))
     }

@@ -5,6 +5,21 @@
 /// separators still sees one message per line.
 public struct JSONWriter {
     public internal(set) var bytes: [UInt8]
+    /// Where a long text leaves in parts while it is still being written; nil keeps it all
+    /// in `bytes`.
+    public var spill: Spill?
+
+    /// Takes what a writer holds once it reaches `partSize` bytes, between two elements of an
+    /// array: the only points where the writer knows the text so far is a whole prefix.
+    public struct Spill {
+        public let partSize: Int
+        public let send: ([UInt8]) -> Void
+
+        public init(partSize: Int, send: @escaping ([UInt8]) -> Void) {
+            self.partSize = partSize
+            self.send = send
+        }
+    }
 
     public init(capacity: Int = 256) {
         bytes = []

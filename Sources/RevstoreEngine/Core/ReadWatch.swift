@@ -17,9 +17,13 @@ public final class ReadWatch: Sendable {
     @TaskLocal public static var current: ReadWatch?
 
     private let isCancelled: @Sendable () -> Bool
+    private let mustFinish: @Sendable () -> Bool
 
-    public init(isCancelled: @escaping @Sendable () -> Bool) {
+    /// `isCancelled` is asked at every check; once `mustFinish` says yes (the read's result is
+    /// partly sent, say), neither cancellation nor the time limit ends the read any more.
+    public init(isCancelled: @escaping @Sendable () -> Bool, mustFinish: @escaping @Sendable () -> Bool = { false }) {
         self.isCancelled = isCancelled
+        self.mustFinish = mustFinish
     }
 
     /// How many virtual-machine steps pass between two checks: small enough that a check
@@ -58,7 +62,9 @@ public final class ReadWatch: Sendable {
         }
 
         func shouldStop() -> Bool {
-            if watch?.isCancelled() == true { return true }
+            let cancelled = watch?.isCancelled() == true
+            if watch?.mustFinish() == true { return false }
+            if cancelled { return true }
             if let deadline, ContinuousClock.now >= deadline {
                 timedOut = true
                 return true

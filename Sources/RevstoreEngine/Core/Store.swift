@@ -57,7 +57,7 @@ public final class Store: Sendable {
     public func close() {
         events.stop()
         threadReaders?.close()
-        try? database.writeWithoutTransaction { _ in writes.finalizeStatements() }
+        database.writeWithoutTransaction { _ in writes.finalizeStatements() }
         try? database.close()
         guard case .file(let path) = configuration.location, !isReadOnly else { return }
         // GRDB closes its read-only readers last, and a read-only connection never checkpoints,

@@ -78,7 +78,7 @@ final class ThreadReader: @unchecked Sendable {
     /// Finalizes the statements, then closes the connection: SQLite closes a connection only
     /// once none of its statements is left.
     fileprivate func close() {
-        try? queue.inDatabase { _ in statements.removeAll() }
+        queue.inDatabase { _ in statements.removeAll() }
         try? queue.close()
     }
 }

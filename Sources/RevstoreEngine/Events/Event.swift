@@ -1,8 +1,9 @@
 import GRDB
 import RevstoreJSON
 
-/// One change to the store, as the feed records it.
-public struct Event: Sendable, Equatable {
+/// One change to the store, as the feed records it. Its JSON members hold the stored text,
+/// written out as it is.
+public struct Event: Sendable, Equatable, JSONWritable {
     public enum Kind: String, Sendable, CaseIterable {
         case committed, branchCreated, branchDeleted, tagSet, tagDeleted, reviewed, turnStaged, sessionCreated, sessionDeleted, compacted
     }
@@ -16,21 +17,30 @@ public struct Event: Sendable, Equatable {
     public var at: String
     public var actor: String?
     public var message: String?
-    /// For `committed`: what the commit did.
-    public var changes: [JSONValue]?
+    /// For `committed`: what the commit did, an array of changes.
+    public var changes: CanonicalJSONText?
     /// What else the kind has to say: the tag, the turn, the review status, the compaction counts.
-    public var detail: JSONValue?
+    public var detail: CanonicalJSONText?
 
-    public var json: JSONValue {
-        var fields: [String: JSONValue] = ["cursor": .number(JSONNumber(cursor)), "kind": .string(kind.rawValue), "session": .string(session),
-                                           "at": .string(at)]
-        if let branch { fields["branch"] = .string(branch) }
-        if let version { fields["version"] = .integer(version) }
-        if let actor { fields["actor"] = .string(actor) }
-        if let message { fields["message"] = .string(message) }
-        if let changes { fields["changes"] = .array(changes) }
-        if let detail { fields["detail"] = detail }
-        return .object(fields)
+    public func write(to writer: inout JSONWriter) {
+        writer.writeObject { o in
+            if let actor { o.member("actor", actor) }
+            o.member("at", at)
+            if let branch { o.member("branch", branch) }
+            if let changes { o.member("changes", changes) }
+            o.member("cursor", Int(cursor))
+            if let detail { o.member("detail", detail) }
+            o.member("kind", kind.rawValue)
+            if let message { o.member("message", message) }
+            o.member("session", session)
+            if let version { o.member("version", version) }
+        }
+    }
+
+    /// The type and id of each entity the event's changes touch.
+    var touched: [(type: String?, id: String?)] {
+        guard let changes = try? changes?.parsed().arrayValue else { return [] }
+        return changes.map { ($0["type"]?.stringValue, $0["id"]?.stringValue) }
     }
 }
 
@@ -44,10 +54,8 @@ extension Event {
         at = row["at"]
         actor = row["actor"]
         message = row["message"]
-        let changesText: String? = row["changes"]
-        changes = changesText.flatMap { try? JSONParser.parse($0).arrayValue }
-        let detailText: String? = row["detail"]
-        detail = detailText.flatMap { try? JSONParser.parse($0) }
+        changes = (row["changes"] as String?).map(CanonicalJSONText.init(unchecked:))
+        detail = (row["detail"] as String?).map(CanonicalJSONText.init(unchecked:))
     }
 }
 
@@ -107,8 +115,11 @@ public struct EventFilter: Sendable {
         if let session, event.session != session { return false }
         if let branch, event.branch != branch { return false }
         if let kinds, !kinds.contains(event.kind) { return false }
-        if let types, !(event.changes ?? []).contains(where: { $0["type"]?.stringValue.map(types.contains) == true }) { return false }
-        if let ids, !(event.changes ?? []).contains(where: { $0["id"]?.stringValue.map(ids.contains) == true }) { return false }
+        guard types != nil || ids != nil else { return true }
+        // Only a filter by type or id looks inside the changes.
+        let touched = event.touched
+        if let types, !touched.contains(where: { $0.type.map(types.contains) == true }) { return false }
+        if let ids, !touched.contains(where: { $0.id.map(ids.contains) == true }) { return false }
         return true
     }
 }

@@ -16,6 +16,13 @@ extension Store {
 
     /// Entities at a position that match `query`, in its order; `total` when `query.count`.
     public func query(at position: ReadPosition, _ query: EntityQuery) throws(EngineError) -> (version: Int, entities: [Entity], total: Int?) {
+        try self.query(at: position, query) { found in (found.version, Array(found.entities), found.total) }
+    }
+
+    /// Runs `body` on what `query` finds, with the entities read from SQLite as `body`
+    /// iterates them: a large result can be written out before its last row is read, and is
+    /// never held whole. `expand` needs every entity first, so it reads them all before `body`.
+    public func query<Value>(at position: ReadPosition, _ query: EntityQuery, _ body: (QueryResult) throws -> Value) throws(EngineError) -> Value {
         if let type = query.type { try Names.checkType(type, path: "type") }
         guard (1...EntityQuery.maximumLimit).contains(query.limit) else {
             throw EngineError.invalidArgument("limit must be 1-\(EntityQuery.maximumLimit)", path: "limit")
@@ -23,16 +30,19 @@ extension Store {
         guard query.offset >= 0 else { throw EngineError.invalidArgument("offset must not be negative", path: "offset") }
         return try read(at: position) { db, resolved in
             let plan = try Self.plan(query, at: resolved, in: db)
+            let total = query.count ? try Int.fetchOne(db, sql: "SELECT count(*) \(plan.from)", arguments: plan.arguments) : nil
             // Query SQL varies with each request, so it is not kept in the statement cache.
-            let rows = try db.fetchAll(EntityVersionRow.self, "SELECT \(EntityVersionRow.columns) \(plan.from) ORDER BY \(plan.ordering) LIMIT ? OFFSET ?",
-                                       plan.arguments + plan.orderArguments + [query.limit, query.offset], cached: false)
-            var total: Int?
-            if query.count {
-                total = try Int.fetchOne(db, sql: "SELECT count(*) \(plan.from)", arguments: plan.arguments)
+            let statement = try db.makeStatement(sql: "SELECT \(EntityVersionRow.columns) \(plan.from) ORDER BY \(plan.ordering) LIMIT ? OFFSET ?")
+            statement.setUncheckedArguments(plan.arguments + plan.orderArguments + [query.limit, query.offset])
+            var entities = EntityRows(statement, in: db, branchNames: resolved.branchNames)
+            if !query.expand.isEmpty {
+                let read = Array(entities)
+                try entities.finish()
+                entities = EntityRows(try Self.expand(read, fields: query.expand, type: query.type, at: resolved, in: db))
             }
-            let entities = try Self.expand(rows.map { $0.entity(branchNames: resolved.branchNames) }, fields: query.expand, type: query.type,
-                                           at: resolved, in: db)
-            return (resolved.version, entities, total)
+            let value = try body(QueryResult(version: resolved.version, total: total, entities: entities))
+            try entities.finish()
+            return value
         }
     }
 

@@ -34,6 +34,8 @@ public final class Connection: @unchecked Sendable {
     public let logger: Logger
     private let registry: MethodRegistry
     private let sink: any MessageSink
+    /// The sink, when it can send a read's large response in parts.
+    private let partialSink: (any PartialMessageSink)?
     private let options: Options
 
     /// Guards the state below it, shared between the reader thread and handler tasks.
@@ -57,6 +59,7 @@ public final class Connection: @unchecked Sendable {
     public init(registry: MethodRegistry, sink: any MessageSink, options: Options = Options(), logger: Logger) {
         self.registry = registry
         self.sink = sink
+        partialSink = sink as? any PartialMessageSink
         self.options = options
         self.logger = logger
         readWorkers = ReadWorkers(maximumThreads: options.maximumConcurrentRequests)
@@ -93,7 +96,7 @@ public final class Connection: @unchecked Sendable {
             return
         }
         guard case .array(let elements) = value else {
-            handle(IncomingMessage(value)) { [sink] reply in if let reply { sink.send(reply) } }
+            handle(IncomingMessage(value), alone: true) { [sink] reply in if let reply { sink.send(reply) } }
             return
         }
         guard !elements.isEmpty else {
@@ -102,7 +105,7 @@ public final class Connection: @unchecked Sendable {
         }
         let batch = BatchCollector(count: elements.count, sink: sink)
         for (index, element) in elements.enumerated() {
-            handle(IncomingMessage(element)) { reply in batch.complete(index, reply) }
+            handle(IncomingMessage(element), alone: false) { reply in batch.complete(index, reply) }
         }
     }
 
@@ -119,8 +122,9 @@ public final class Connection: @unchecked Sendable {
         sink.send(OutgoingMessage.error(id: .null, error: .messageTooLarge(limit: limit)))
     }
 
-    /// Runs one message; `reply` gets the response bytes, or nil for a notification.
-    private func handle(_ message: IncomingMessage, reply: @escaping @Sendable ([UInt8]?) -> Void) {
+    /// Runs one message; `reply` gets the response bytes, or nil for a notification or a
+    /// response already sent in parts (only for a message `alone`, not in a batch).
+    private func handle(_ message: IncomingMessage, alone: Bool, reply: @escaping @Sendable ([UInt8]?) -> Void) {
         let id: RequestID?
         let method: String
         let params: JSONValue?
@@ -134,30 +138,37 @@ public final class Connection: @unchecked Sendable {
             (id, method, params) = (nil, name, p)
         }
 
-        let answer: @Sendable (Result<any JSONWritable, any Error>) -> Void = { [logger] outcome in
+        let answer: @Sendable (Result<any JSONWritable, any Error>, ResultStream?) -> Void = { [logger] outcome, stream in
             guard let id else {
                 if case .failure(let error) = outcome { logger.debug("notification \(method) failed: \(error)") }
                 reply(nil)
                 return
             }
             switch outcome {
-            case .success(let result): reply(OutgoingMessage.response(id: id, result: result))
-            case .failure(let error): reply(OutgoingMessage.error(id: id, error: RPCError(error)))
+            case .success(let result):
+                if let stream, stream.hasResponded {
+                    reply(stream.takeResponse())
+                } else {
+                    reply(OutgoingMessage.response(id: id, result: result))
+                }
+            case .failure(let error):
+                stream?.cutOff()
+                reply(OutgoingMessage.error(id: id, error: RPCError(error)))
             }
         }
 
         guard let handler = registry.handler(for: method) else {
-            answer(.failure(RPCError.methodNotFound(method)))
+            answer(.failure(RPCError.methodNotFound(method)), nil)
             return
         }
         if id != nil, isShuttingDown {
-            answer(.failure(options.requestAfterShutdown))
+            answer(.failure(options.requestAfterShutdown), nil)
             return
         }
         switch handler {
         case .immediate(let body):
             let context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
-            answer(Result { try body(params, context) })
+            answer(Result { try body(params, context) }, nil)
 
         case .ordered(let body):
             let context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
@@ -165,24 +176,27 @@ public final class Connection: @unchecked Sendable {
             do {
                 deferred = try body(params, context)
             } catch {
-                answer(.failure(error))
+                answer(.failure(error), nil)
                 return
             }
             let number = beginOrdered()
             deferred.whenDone { outcome in
-                answer(outcome)
+                answer(outcome, nil)
                 self.endOrdered(number)
             }
 
         case .concurrent(let body):
             let cancellation = Cancellation()
             let (barrier, handOff) = beginConcurrent(id, cancellation)
-            let context = RequestContext(id: id, method: method, connection: self, cancellation: cancellation)
+            let stream = ResultStream(id: id, sink: alone ? partialSink : nil, cancellation: cancellation)
+            let context = RequestContext(id: id, method: method, connection: self, cancellation: cancellation, resultStream: stream)
             let run = { (inline: Bool) in
                 let outcome: Result<any JSONWritable, any Error> = cancellation.isCancelled
                     ? .failure(RPCError.cancelled) : Result { try body(params, context) }
                 if inline { cancellation.finishedRunning() }
-                answer(self.unregister(id, cancellation) ? .failure(RPCError.cancelled) : outcome)
+                // A response with parts out is finished whatever came after them.
+                let cancelled = self.unregister(id, cancellation) && !stream.hasSentPart
+                answer(cancelled ? .failure(RPCError.cancelled) : outcome, stream)
                 self.end(inline: inline)
             }
             guard let handOff else {

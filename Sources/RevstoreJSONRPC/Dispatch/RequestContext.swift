@@ -1,4 +1,5 @@
 import Foundation
+import RevstoreJSON
 
 /// What a handler knows about the message it is serving, and how it reaches its connection.
 public struct RequestContext: Sendable {
@@ -8,6 +9,14 @@ public struct RequestContext: Sendable {
     public let connection: Connection
     /// Set once the client cancels this request (`$/cancelRequest`); a long handler checks it.
     public let cancellation: Cancellation
+    /// How a read writes a large result while producing it; nil for other requests.
+    public var resultStream: ResultStream? = nil
+
+    /// Returns `result` to send as the response; a read's is written out here, in parts
+    /// when it is large (`ResultStream`).
+    public func respond<Result: JSONWritable>(_ result: Result) -> Result {
+        resultStream?.respond(result) ?? result
+    }
 }
 
 /// Whether a request was cancelled: set from the reader thread, read from the handler's.
@@ -44,6 +53,16 @@ public final class Cancellation: @unchecked Sendable {
     func whenRunningLong(after duration: Duration, _ action: @escaping @Sendable () -> Void) {
         let deadline = ContinuousClock.now + duration
         lock.withLock { longRun = (deadline, action) }
+    }
+
+    /// The request is known to be long (its result leaves in parts): what `whenRunningLong`
+    /// set up runs now.
+    func runLongNow() {
+        let action = lock.withLock {
+            defer { longRun = nil }
+            return longRun?.action
+        }
+        action?()
     }
 
     /// The request finished: a late poll calls nothing.

@@ -46,13 +46,19 @@ enum IncomingMessage {
 /// Encodes outgoing messages directly to bytes, without building an intermediate tree.
 enum OutgoingMessage {
     static func response(id: RequestID, result: any JSONWritable) -> [UInt8] {
+        var writer = responseHead(id: id)
+        result.write(to: &writer)
+        writer.appendASCII("}")
+        return writer.bytes
+    }
+
+    /// A response up to its result, which the caller writes and closes with `}`.
+    static func responseHead(id: RequestID) -> JSONWriter {
         var writer = JSONWriter(capacity: 1024)
         writer.appendASCII("{\"jsonrpc\":\"2.0\",\"id\":")
         writer.write(id.jsonValue)
         writer.appendASCII(",\"result\":")
-        result.write(to: &writer)
-        writer.appendASCII("}")
-        return writer.bytes
+        return writer
     }
 
     static func error(id: RequestID, error: RPCError) -> [UInt8] {

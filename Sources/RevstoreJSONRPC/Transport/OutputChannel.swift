@@ -8,7 +8,14 @@ import Foundation
 /// fast path) and a background thread finishes the rest when the host reads again, so no
 /// sender ever blocks on a slow host. `write(2)` is used directly (no stdio buffering), with
 /// partial writes and `EINTR` handled. A broken pipe (`EPIPE`) drops the queue and reports it.
-public final class OutputChannel: MessageSink, @unchecked Sendable {
+///
+/// One message at a time may go out in parts while it is written (`PartialMessageSink`):
+/// messages sent meanwhile wait whole in `held`, and the writer of the parts is the one sender
+/// that waits for a slow host, so the message is never held whole in memory.
+public final class OutputChannel: PartialMessageSink, @unchecked Sendable {
+    /// A message in parts waits for the host once this many bytes of it are unwritten.
+    static let partBacklog = 1 << 20
+
     private let fd: Int32
     private let nonBlocking: Bool
     private let condition = NSCondition()
@@ -19,8 +26,12 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
     private var closed = false
     /// The pipe refused bytes: the background writer must wait for it and finish.
     private var needsDrain = false
-    /// Threads blocked in `flush`; only they need a wake-up when the queue empties.
-    private var flushWaiters = 0
+    /// Threads waiting for the queue to empty (in `flush`, or a part waiting for the host);
+    /// only they need a wake-up when it does.
+    private var drainWaiters = 0
+    /// The message being sent in parts, and the messages that wait for it to end.
+    private var partialMessage: ObjectIdentifier?
+    private var held: [UInt8] = []
     private var brokenHandler: (@Sendable () -> Void)?
 
     /// Starts writing to `fd`, which stays open for the life of the channel.
@@ -47,13 +58,52 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
     }
 
     /// Bytes accepted but not yet written.
-    public var queuedBytes: Int { condition.withLock { queue.count - queueStart } }
+    public var queuedBytes: Int { condition.withLock { queue.count - queueStart + held.count } }
 
     public func send(_ message: [UInt8]) {
         condition.lock()
         guard !broken else { condition.unlock(); return }
+        if partialMessage != nil {
+            held.append(contentsOf: message)
+            held.append(0x0A)
+            condition.unlock()
+            return
+        }
         queue.append(contentsOf: message)
         queue.append(0x0A)
+        let report = corkDepth == 0 ? writeQueued() : false
+        condition.unlock()
+        if report { reportBroken() }
+    }
+
+    public func sendPart(_ bytes: [UInt8], of message: ObjectIdentifier) {
+        condition.lock()
+        while let other = partialMessage, other != message, !broken { condition.wait() }
+        guard !broken else { condition.unlock(); return }
+        partialMessage = message
+        queue.append(contentsOf: bytes)
+        let report = writeQueued()  // a part leaves now, corked or not
+        if queue.count - queueStart > Self.partBacklog, !report {
+            drainWaiters += 1
+            while queue.count > queueStart, !broken, !closed { condition.wait() }
+            drainWaiters -= 1
+        }
+        condition.unlock()
+        if report { reportBroken() }
+    }
+
+    public func endMessage(_ bytes: [UInt8]?, of message: ObjectIdentifier) {
+        condition.lock()
+        guard partialMessage == message else { condition.unlock(); return }
+        partialMessage = nil
+        if !broken {
+            // Cut off, the message still ends its line, so the next message is framed.
+            queue.append(contentsOf: bytes ?? [])
+            queue.append(0x0A)
+            queue.append(contentsOf: held)
+        }
+        held = []
+        condition.broadcast()  // a message in parts may be waiting to start
         let report = corkDepth == 0 ? writeQueued() : false
         condition.unlock()
         if report { reportBroken() }
@@ -76,8 +126,8 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
     public func flush(before deadline: Date) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        flushWaiters += 1
-        defer { flushWaiters -= 1 }
+        drainWaiters += 1
+        defer { drainWaiters -= 1 }
         while queue.count > queueStart, !broken {
             if !condition.wait(until: deadline) { return queue.count == queueStart }
         }
@@ -127,7 +177,7 @@ public final class OutputChannel: MessageSink, @unchecked Sendable {
             queueStart = 0
         }
         needsDrain = false
-        if flushWaiters > 0 { condition.broadcast() }
+        if drainWaiters > 0 { condition.broadcast() }
         return false
     }
 

@@ -84,9 +84,17 @@ extension MethodRegistry {
     /// A read: runs on a read thread, concurrently, after the writes received before it; a
     /// cancelled request interrupts its SQLite statements.
     mutating func read<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M) throws -> M.Response) {
-        concurrent(type) { request, context in
-            let cancellation = context.cancellation
-            return try ReadWatch.$current.withValue(ReadWatch { cancellation.isCancelled }) { try body(request) }
+        read(type) { request, _ in try body(request) }
+    }
+
+    /// A read whose result can be large: it returns `call.respond(result)`, which writes the
+    /// result while its rows are still being read. Once part of it is out, nothing interrupts
+    /// its statements.
+    mutating func read<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> M.Response) {
+        concurrent(type) { request, call in
+            let (cancellation, stream) = (call.cancellation, call.resultStream)
+            let watch = ReadWatch(isCancelled: { cancellation.isCancelled }, mustFinish: { stream?.hasSentPart == true })
+            return try ReadWatch.$current.withValue(watch) { try body(request, call) }
         }
     }
 }

@@ -6,9 +6,10 @@ import RevstoreJSONRPC
 struct EntityQueryRequest: ServerMethod, PositionedRequest {
     static let method = "entity/query"
 
-    /// `{entities, total?, version}`, each entity's stored data written as it is.
+    /// `{entities, total?, version}`, each entity's stored data written as it is, and each
+    /// read from SQLite as the response is written.
     struct Response: JSONWritable {
-        var entities: [Entity]
+        var entities: EntityRows
         var total: Int?
         var version: Int
 
@@ -35,13 +36,14 @@ struct EntityQueryRequest: ServerMethod, PositionedRequest {
     var expand: [String]?
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.read(Self.self) { request in
+        registry.read(Self.self) { request, call in
             let query = EntityQuery(type: request.type, filter: request.where, orderBy: request.orderBy ?? [],
                                     limit: request.limit ?? EntityQuery.defaultLimit, offset: request.offset ?? 0,
                                     includeDeleted: request.includeDeleted ?? false, count: request.count ?? false,
                                     expand: request.expand ?? [])
-            let found = try context.store.query(at: request.position, query)
-            return Response(entities: found.entities, total: found.total, version: found.version)
+            return try context.store.query(at: request.position, query) { found in
+                call.respond(Response(entities: found.entities, total: found.total, version: found.version))
+            }
         }
     }
 }

@@ -1,10 +1,23 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `feed/read`: pages through the durable event feed, for scripts that poll.
 struct FeedReadRequest: ServerMethod {
     static let method = "feed/read"
-    typealias Response = JSONValue
+
+    /// `{cursor, events}`: the events as the feed stores them.
+    struct Response: JSONWritable {
+        var cursor: Int64
+        var events: [Event]
+
+        func write(to writer: inout JSONWriter) {
+            writer.writeObject { o in
+                o.member("cursor", Int(cursor))
+                o.member("events", each: events) { $0.write($1) }
+            }
+        }
+    }
 
     var session: String?
     var since: Int64?
@@ -14,7 +27,7 @@ struct FeedReadRequest: ServerMethod {
         registry.read(Self.self) { request in
             let limit = try pageLimit(request.limit)
             let page = try context.store.feed(session: request.session, since: request.since, limit: limit)
-            return ["events": .array(page.events.map(\.json)), "cursor": .number(JSONNumber(page.cursor))]
+            return Response(cursor: page.cursor, events: page.events)
         }
     }
 }

@@ -15,6 +15,19 @@ struct SubscribeRequest: ServerMethod {
     var kinds: [String]?
     var since: Int64?
 
+    /// The params of `subscription/event`: the event as the feed stores it.
+    struct Notification: JSONWritable {
+        var event: Event
+        var subscription: String
+
+        func write(to writer: inout JSONWriter) {
+            writer.writeObject { o in
+                o.member("event", event)
+                o.member("subscription", subscription)
+            }
+        }
+    }
+
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.ordered(Self.self) { request, call in
             var kinds: Set<Event.Kind>?
@@ -31,7 +44,7 @@ struct SubscribeRequest: ServerMethod {
                                      ids: request.ids.map(Set.init), kinds: kinds)
             let connection = call.connection
             let ticket = context.store.submitSubscribe(filter, since: request.since) { subscription, event in
-                connection.notify(method: notification, params: ["subscription": .string(subscription), "event": event.json])
+                connection.notify(method: notification, params: Notification(event: event, subscription: subscription))
             }
             return Deferred { completion in
                 ticket.whenDone { outcome in

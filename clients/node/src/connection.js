@@ -97,7 +97,17 @@ export class Connection {
     this.#child = spawn(findBinary(options.binary), args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
     const splitter = new LineSplitter();
     this.#child.stdout.on('data', (chunk) => {
-      for (const line of splitter.push(chunk)) this.#dispatch(JSON.parse(line));
+      for (const line of splitter.push(chunk)) {
+        let message;
+        try {
+          message = JSON.parse(line);
+        } catch {
+          // A response streamed in parts that failed part-way is cut off; the error response
+          // with its id follows on the next line.
+          continue;
+        }
+        this.#dispatch(message);
+      }
     });
     const stderrSplitter = new LineSplitter();
     this.#child.stderr.on('data', (chunk) => {

@@ -44,3 +44,19 @@ async def test_conflict_merge_schema_and_state_errors(db):
     assert schema.value.problems == ["field a was removed"]
     with pytest.raises(revstore.InvalidStateError):
         await db.branch_delete("s", "main")
+
+
+async def test_a_query_cut_off_part_way_raises_and_the_connection_goes_on(tmp_path, binary):
+    import sqlite3
+
+    path = tmp_path / "store.sqlite"
+    async with await revstore.Revstore.spawn(path, binary=binary) as db:
+        await db.session_create("s")
+        await db.commit("s", [{"op": "put", "type": "Chat", "id": f"c{n:03}", "data": {"body": "words " * 340}} for n in range(200)])
+        await db.entity_patch("s", "Chat", "c199", {"title": "last"})
+    with sqlite3.connect(path) as damage:
+        damage.execute("""UPDATE entity_version SET delta = '[{"op":"remove","path":"/missing"}]' WHERE delta IS NOT NULL""")
+    async with await revstore.Revstore.spawn(path, binary=binary) as db:
+        with pytest.raises(revstore.StorageError):
+            await db.entity_query("s", "Chat", order_by=["$id"], limit=1000)
+        assert (await db.entity_get("s", "Chat", "c000")).entity.data["body"].startswith("words")

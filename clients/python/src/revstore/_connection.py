@@ -180,8 +180,15 @@ class Connection:
                 line = await self._process.stdout.readline()
                 if not line:
                     break
-                self._dispatch(json.loads(line))
-        except Exception as error:  # a malformed line or an over-long one: the stream is lost
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    # A response streamed in parts that failed part-way is cut off; the error
+                    # response with its id follows on the next line.
+                    log.warning("skipped a cut-off line of %d bytes from revstore", len(line))
+                    continue
+                self._dispatch(message)
+        except Exception as error:  # an over-long line: the stream is lost
             log.error("reading revstore's output failed: %s", error)
         returncode = await self._process.wait()
         await self._stderr_reader
