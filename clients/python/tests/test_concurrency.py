@@ -22,3 +22,84 @@ async def test_many_concurrent_calls_from_many_tasks(db):
 async def test_concurrent_pings_are_matched_by_id(db):
     results = await asyncio.gather(*(db.call("ping") for _ in range(500)))
     assert results == [{}] * 500
+
+
+def test_one_client_serves_any_thread_and_any_event_loop_at_once(binary):
+    import threading
+
+    from revstore.sync import Revstore as SyncRevstore
+
+    async def spawn() -> revstore.Revstore:
+        return await revstore.Revstore.spawn(memory=True, binary=binary)
+
+    db = asyncio.run(spawn())  # the loop that made it is gone at once
+    view = SyncRevstore.of(db)
+    view.session_create("s")
+    events: list[int] = []
+
+    async def listen(ready: threading.Event) -> None:
+        subscription = await db.subscribe(session="s", kinds=["committed"])
+        ready.set()
+        async for event in subscription:
+            events.append(event.version)
+            if len(events) == 40:
+                return
+
+    async def write(worker: int) -> list[int]:
+        return [(await db.entity_put("s", "Item", {"n": n}, id=f"w{worker}-{n}")).version for n in range(10)]
+
+    ready = threading.Event()
+    listener = threading.Thread(target=asyncio.run, args=(listen(ready),))
+    listener.start()
+    assert ready.wait(10)
+    results: dict[str, list[int]] = {}
+    threads = [threading.Thread(target=lambda w=w: results.__setitem__(f"loop{w}", asyncio.run(write(w)))) for w in range(3)]
+    threads.append(threading.Thread(target=lambda: results.__setitem__(
+        "sync", [view.entity_put("s", "Item", {"n": n}, id=f"sync-{n}").version for n in range(10)])))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    listener.join(30)
+    versions = sorted(v for written in results.values() for v in written)
+    assert versions == list(range(2, 42))
+    assert sorted(events) == versions
+    assert view.entity_query("s", "Item", count=True).total == 40
+    view.close()
+
+
+async def test_a_batch_answers_each_call_with_its_own_result_and_a_failure_fails_only_its_call(db):
+    await db.session_create("s")
+    async with db.batch() as batch:
+        put = batch.entity_put("s", "Note", {"text": "a"}, id="n1")
+        missing = batch.entity_get("s", "Note", "ghost")
+        bad = batch.session_get("nope")
+        stats = batch.store_stats()
+    assert (await put).version == 2
+    assert (await missing).entity is None
+    assert (await stats)["sessions"] == 1
+    try:
+        await bad
+        raise AssertionError("a missing session must fail its call")
+    except revstore.NotFoundError as error:
+        assert error.kind == "session"
+    with __import__("pytest").raises(AttributeError):
+        db.batch().subscribe
+
+
+async def test_pages_read_everything_at_one_version(db):
+    await db.session_create("s")
+    await db.commit("s", [{"op": "put", "type": "Item", "id": f"i{n:04}", "data": {"n": n}} for n in range(2500)])
+    seen = []
+    async for entity in db.iter_entities("s", "Item", order_by=["$id"], page_size=1000):
+        seen.append(entity.id)
+        if len(seen) == 1500:
+            await db.entity_put("s", "Item", {"n": -1}, id="a-first")  # after the pages' version
+    assert seen == [f"i{n:04}" for n in range(2500)]
+    for n in range(5):
+        await db.entity_patch("s", "Item", "i0000", {"n": n + 100})
+    assert [v.version async for v in db.iter_history("s", "Item", "i0000", page_size=2)] == [6, 5, 4, 3, 2, 1]
+    assert [v.version async for v in db.iter_versions("s", page_size=3)] == list(range(8, 0, -1))
+    for n in range(4):
+        await db.session_create(f"t{n}")
+    assert [s.session async for s in db.iter_sessions(page_size=2)] == ["s", "t0", "t1", "t2", "t3"]

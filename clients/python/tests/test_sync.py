@@ -31,3 +31,12 @@ def test_sync_facade_has_the_same_surface(binary):
         s.put("Note", {"text": "after"}, id="n3")
         assert later.next(timeout=5).changes[0].id == "n3"
         later.close()
+
+
+def test_sync_pages_are_plain_iterators(binary):
+    with Revstore.spawn(memory=True, binary=binary) as db:
+        for name in ("a", "b", "c"):
+            db.session_create(name)
+        assert [info.session for info in db.iter_sessions(page_size=2)] == ["a", "b", "c"]
+        db.commit("a", [{"op": "put", "type": "T", "id": f"t{n}", "data": {}} for n in range(5)])
+        assert [e.id for e in db.iter_entities("a", "T", order_by=["$id"], page_size=2)] == [f"t{n}" for n in range(5)]

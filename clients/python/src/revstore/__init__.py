@@ -10,7 +10,7 @@ async with await revstore.Revstore.spawn(db="state.sqlite") as db:
 """
 from .client import At, Revstore, Session, Subscription, TurnScope
 from .errors import (
-    AlreadyExistsError, BinaryNotFoundError, BusyError, CancelledError, ConflictError, InternalError, InvalidParamsError,
+    AlreadyExistsError, BinaryNotFoundError, BusyError, CancelledError, ClientClosedError, ConflictError, InternalError, InvalidParamsError,
     InvalidRequestError, InvalidStateError, MergeConflictError, MessageTooLargeError, MethodNotFoundError, NotFoundError,
     ParseError, ReadTimeoutError, RevstoreError, SchemaConflictError, ServerExitedError, ShuttingDownError, StorageError, ValidationError,
 )
@@ -23,7 +23,7 @@ from .orm import Field, Model, Query
 
 __all__ = [
     "At", "Revstore", "Session", "Subscription", "TurnScope", "Field", "Model", "Query",
-    "RevstoreError", "AlreadyExistsError", "BinaryNotFoundError", "BusyError", "CancelledError", "ConflictError",
+    "RevstoreError", "AlreadyExistsError", "BinaryNotFoundError", "BusyError", "CancelledError", "ClientClosedError", "ConflictError",
     "InternalError", "InvalidParamsError", "InvalidRequestError", "InvalidStateError", "MergeConflictError",
     "MessageTooLargeError", "MethodNotFoundError", "NotFoundError", "ParseError", "SchemaConflictError",
     "ReadTimeoutError", "ServerExitedError", "ShuttingDownError", "StorageError", "ValidationError",

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
+import io
 import json
 import logging
 import os
+import queue
 import shutil
+import subprocess
+import threading
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
-from .errors import BinaryNotFoundError, ServerExitedError, error_from_response
+from .errors import BinaryNotFoundError, ClientClosedError, ServerExitedError, error_from_response
 
 log = logging.getLogger("revstore")
 
@@ -47,34 +52,43 @@ def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
 class Connection:
     """Owns one revstore child process and multiplexes calls over its stdin/stdout.
 
-    Responses are matched to calls by id, so many tasks may call at once. Notifications for
-    subscriptions go to the handler registered for their subscription. stderr is always
-    drained into the ``revstore`` logger, so the child can never block on it.
+    It belongs to no event loop: a writer thread writes requests in the order they were made,
+    and a reader thread reads replies and resolves each call's ``concurrent.futures.Future``.
+    So one connection serves any number of threads and event loops at once: an async caller
+    awaits its future on its own loop, a blocking caller waits on it. Notifications for
+    subscriptions go, on the reader thread, to the handler registered for their subscription.
+    stderr is always drained into the ``revstore`` logger, so the child can never block on it.
     """
 
-    def __init__(self, process: asyncio.subprocess.Process, *, close_timeout: float = 2.0):
+    def __init__(self, process: subprocess.Popen[bytes], *, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+                 close_timeout: float = 2.0):
         self._process = process
+        self._max_line = max_message_bytes + 4096
         self._close_timeout = close_timeout
+        self._lock = threading.Lock()
         self._next_id = 0
-        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._pending: dict[int, concurrent.futures.Future[Any]] = {}
         self._on_result: dict[int, Callable[[Any], None]] = {}
         self._subscribers: dict[str, Callable[[dict[str, Any]], None]] = {}
-        self._write_lock = asyncio.Lock()
+        self._outgoing: queue.SimpleQueue[Optional[bytes]] = queue.SimpleQueue()
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=50)
         self._exit_error: Optional[ServerExitedError] = None
+        self._exited = threading.Event()
         self._closed = False
-        self._reader = asyncio.create_task(self._read_stdout(), name="revstore-stdout")
-        self._stderr_reader = asyncio.create_task(self._read_stderr(), name="revstore-stderr")
+        self._threads = [threading.Thread(target=target, name=name, daemon=True) for target, name in
+                         ((self._write_stdin, "revstore-stdin"), (self._read_stdout, "revstore-stdout"),
+                          (self._read_stderr, "revstore-stderr"))]
+        for thread in self._threads:
+            thread.start()
 
     @classmethod
-    async def spawn(cls, args: list[str], *, binary: str | os.PathLike[str] | None = None,
-                    env: dict[str, str] | None = None, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-                    close_timeout: float = 2.0) -> "Connection":
+    def spawn(cls, args: list[str], *, binary: str | os.PathLike[str] | None = None,
+              env: dict[str, str] | None = None, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+              close_timeout: float = 2.0) -> "Connection":
         path = find_binary(binary)
-        process = await asyncio.create_subprocess_exec(
-            path, *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env=env, limit=max_message_bytes + 4096)
-        return cls(process, close_timeout=close_timeout)
+        process = subprocess.Popen([path, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=env, bufsize=0)
+        return cls(process, max_message_bytes=max_message_bytes, close_timeout=close_timeout)
 
     @property
     def pid(self) -> int:
@@ -86,82 +100,77 @@ class Connection:
 
     # Calls
 
-    async def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
-                   on_result: Callable[[Any], None] | None = None) -> Any:
-        """Sends a request and waits for its result; raises the mapped error. On timeout the
-        server is told to cancel (``$/cancelRequest``) and ``TimeoutError`` is raised."""
-        request_id, future = self._send_now(method, params, on_result)
+    async def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        """Sends a request and waits, on the caller's event loop, for its result; raises the
+        mapped error. On timeout the server is told to cancel (``$/cancelRequest``) and
+        ``TimeoutError`` is raised."""
+        request_id, future = self.send(method, params)
         try:
-            await self._drain()
+            waiter = asyncio.wrap_future(future)
             if timeout is None:
-                return await future
+                return await waiter
             try:
-                return await asyncio.wait_for(asyncio.shield(future), timeout)
+                return await asyncio.wait_for(waiter, timeout)
             except asyncio.TimeoutError:
-                await self.notify("$/cancelRequest", {"id": request_id})
+                self.notify("$/cancelRequest", {"id": request_id})
                 raise TimeoutError(f"{method} did not answer within {timeout} s; it was cancelled") from None
         finally:
-            self._pending.pop(request_id, None)
-            self._on_result.pop(request_id, None)
+            self._forget(request_id)
 
-    def start_call(self, method: str, params: dict[str, Any] | None = None, *,
-                   on_result: Callable[[Any], None] | None = None) -> "asyncio.Task[Any]":
-        """Writes the request now, before returning, so it is ordered before any request sent
-        after this call; the task completes with its result."""
-        request_id, future = self._send_now(method, params, on_result)
+    def call_blocking(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        """``call`` for a thread that blocks until the result is in."""
+        request_id, future = self.send(method, params)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            self.notify("$/cancelRequest", {"id": request_id})
+            raise TimeoutError(f"{method} did not answer within {timeout} s; it was cancelled") from None
+        finally:
+            self._forget(request_id)
 
-        async def finish() -> Any:
-            try:
-                await self._drain()
-                return await future
-            finally:
-                self._pending.pop(request_id, None)
-                self._on_result.pop(request_id, None)
+    def send(self, method: str, params: dict[str, Any] | None = None, *,
+             on_result: Callable[[Any], None] | None = None) -> tuple[int, "concurrent.futures.Future[Any]"]:
+        """Queues the request now, so it is ordered before any request sent after this call.
+        ``on_result`` runs on the reader thread as the result is read, before later messages."""
+        ((request_id, future),) = self.send_batch([(method, params)], on_result=on_result, as_batch=False)
+        return request_id, future
 
-        return asyncio.ensure_future(finish())
+    def send_batch(self, calls: Sequence[tuple[str, Optional[dict[str, Any]]]], *, on_result: Callable[[Any], None] | None = None,
+                   as_batch: bool = True) -> list[tuple[int, "concurrent.futures.Future[Any]"]]:
+        """Queues ``calls`` as one JSON-RPC batch (one line), each with its own future."""
+        sent: list[tuple[int, concurrent.futures.Future[Any]]] = []
+        messages: list[dict[str, Any]] = []
+        with self._lock:
+            if self._closed:
+                raise ClientClosedError("this client was closed; spawn a new one")
+            if self._exit_error is not None:
+                raise self._exit_error
+            for method, params in calls:
+                self._next_id += 1
+                future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+                self._pending[self._next_id] = future
+                if on_result is not None:
+                    self._on_result[self._next_id] = on_result
+                message: dict[str, Any] = {"jsonrpc": "2.0", "id": self._next_id, "method": method}
+                if params:
+                    message["params"] = {k: v for k, v in params.items() if v is not None}
+                messages.append(message)
+                sent.append((self._next_id, future))
+            self._outgoing.put(_line(messages if as_batch else messages[0]))
+        return sent
 
-    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+    def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
         if params:
             message["params"] = params
-        self._write(message)
-        await self._drain()
+        with self._lock:
+            if self._exit_error is None and not self._closed:
+                self._outgoing.put(_line(message))
 
-    def _send_now(self, method: str, params: dict[str, Any] | None,
-                  on_result: Callable[[Any], None] | None) -> tuple[int, "asyncio.Future[Any]"]:
-        if self._exit_error is not None:
-            raise self._exit_error
-        self._next_id += 1
-        request_id = self._next_id
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        if on_result is not None:
-            self._on_result[request_id] = on_result
-        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
-        if params:
-            message["params"] = {k: v for k, v in params.items() if v is not None}
-        try:
-            self._write(message)
-        except BaseException:
+    def _forget(self, request_id: int) -> None:
+        with self._lock:
             self._pending.pop(request_id, None)
             self._on_result.pop(request_id, None)
-            raise
-        return request_id, future
-
-    def _write(self, message: dict[str, Any]) -> None:
-        """Appends one whole line to stdin's buffer; lines never interleave, as each is one write."""
-        if self._process.stdin is None or self._process.stdin.is_closing():
-            raise self._exit_error or ServerExitedError(self._process.returncode, list(self._stderr_tail))
-        self._process.stdin.write((json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode())
-
-    async def _drain(self) -> None:
-        """Waits while the server is slow to read (one drain at a time)."""
-        async with self._write_lock:
-            try:
-                await self._process.stdin.drain()
-            except (BrokenPipeError, ConnectionResetError):
-                await self._reader
-                raise self._exit_error or ServerExitedError(self._process.returncode, list(self._stderr_tail)) from None
 
     # Subscriptions
 
@@ -171,33 +180,51 @@ class Connection:
     def remove_subscriber(self, subscription: str) -> None:
         self._subscribers.pop(subscription, None)
 
-    # Reading
+    # The threads
 
-    async def _read_stdout(self) -> None:
-        assert self._process.stdout is not None
+    def _write_stdin(self) -> None:
+        stdin = self._process.stdin
+        assert stdin is not None
+        while (line := self._outgoing.get()) is not None:
+            try:
+                view = memoryview(line)
+                while view:
+                    view = view[stdin.write(view):]
+            except OSError:
+                break  # the server is gone; the reader reports it
         try:
-            while True:
-                line = await self._process.stdout.readline()
-                if not line:
-                    break
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    # A response streamed in parts that failed part-way is cut off; the error
-                    # response with its id follows on the next line.
-                    log.warning("skipped a cut-off line of %d bytes from revstore", len(line))
-                    continue
-                self._dispatch(message)
-        except Exception as error:  # an over-long line: the stream is lost
-            log.error("reading revstore's output failed: %s", error)
-        returncode = await self._process.wait()
-        await self._stderr_reader
-        self._exit_error = ServerExitedError(returncode, list(self._stderr_tail))
-        for future in self._pending.values():
+            stdin.close()
+        except OSError:
+            pass
+
+    def _read_stdout(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        reader = io.BufferedReader(stdout, 1 << 16)
+        while line := reader.readline(self._max_line):
+            if not line.endswith(b"\n") and len(line) >= self._max_line:
+                log.error("revstore wrote a line longer than %d bytes; its output is lost", self._max_line)
+                break
+            try:
+                message = json.loads(line)
+            except ValueError:
+                # A response streamed in parts that failed part-way is cut off; the error
+                # response with its id follows on the next line.
+                log.warning("skipped a cut-off line of %d bytes from revstore", len(line))
+                continue
+            self._dispatch(message)
+        returncode = self._process.wait()
+        self._threads[2].join()
+        with self._lock:
+            self._exit_error = ServerExitedError(returncode, list(self._stderr_tail))
+            pending = list(self._pending.values())
+            self._outgoing.put(None)
+        for future in pending:
             if not future.done():
                 future.set_exception(self._exit_error)
         for handler in list(self._subscribers.values()):
             handler({"__closed__": True})
+        self._exited.set()
 
     def _dispatch(self, message: Any) -> None:
         if isinstance(message, list):
@@ -213,23 +240,22 @@ class Connection:
                 if handler is not None:
                     handler(params["event"])
             return
-        future = self._pending.get(message.get("id"))
+        with self._lock:
+            future = self._pending.pop(message.get("id"), None)
+            callback = self._on_result.pop(message.get("id"), None)
         if future is None or future.done():
             return  # a call that timed out, answered late
         if "error" in message:
             future.set_exception(error_from_response(message["error"]))
         else:
-            callback = self._on_result.get(message["id"])
             if callback is not None:
                 callback(message.get("result"))
             future.set_result(message.get("result"))
 
-    async def _read_stderr(self) -> None:
-        assert self._process.stderr is not None
-        while True:
-            line = await self._process.stderr.readline()
-            if not line:
-                return
+    def _read_stderr(self) -> None:
+        stderr = self._process.stderr
+        assert stderr is not None
+        for line in io.BufferedReader(stderr):
             text = line.decode(errors="replace").rstrip()
             self._stderr_tail.append(text)
             log.debug("%s", text)
@@ -238,22 +264,25 @@ class Connection:
 
     async def close(self) -> Optional[int]:
         """Closes stdin and waits; then SIGTERM and waits; then SIGKILL. Returns the exit status."""
-        if self._closed:
-            return self._process.returncode
-        self._closed = True
-        if self._process.stdin is not None and not self._process.stdin.is_closing():
-            self._process.stdin.close()
-        for step in (None, "terminate", "kill"):
+        return await asyncio.get_running_loop().run_in_executor(None, self.close_blocking)
+
+    def close_blocking(self) -> Optional[int]:
+        """``close`` for a thread that blocks until the server has exited."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._outgoing.put(None)  # the writer closes stdin once what was queued is out
+        for step in (None, self._process.terminate, self._process.kill):
             try:
-                if step == "terminate":
-                    self._process.terminate()
-                elif step == "kill":
-                    self._process.kill()
-                await asyncio.wait_for(asyncio.shield(self._reader), self._close_timeout)
-                break
-            except asyncio.TimeoutError:
-                continue
+                if step is not None:
+                    step()
             except ProcessLookupError:
                 break
-        await self._reader
+            if self._exited.wait(self._close_timeout):
+                break
+        self._exited.wait()
         return self._process.returncode
+
+
+def _line(message: Any) -> bytes:
+    return (json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode()

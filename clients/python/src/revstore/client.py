@@ -58,8 +58,8 @@ class Revstore:
         if max_message_bytes != DEFAULT_MAX_MESSAGE_BYTES:
             argv += ["--max-message-bytes", str(max_message_bytes)]
         argv += list(args)
-        connection = await Connection.spawn(argv, binary=binary, env=env, max_message_bytes=max_message_bytes,
-                                            close_timeout=close_timeout)
+        connection = Connection.spawn(argv, binary=binary, env=env, max_message_bytes=max_message_bytes,
+                                      close_timeout=close_timeout)
         return cls(connection, timeout=timeout)
 
     async def __aenter__(self) -> "Revstore":
@@ -93,7 +93,7 @@ class Revstore:
         await self.call("shutdown")
 
     async def exit(self) -> None:
-        await self._connection.notify("exit")
+        self._connection.notify("exit")
 
     # Sessions
 
@@ -327,6 +327,66 @@ class Revstore:
     async def store_vacuum(self) -> dict[str, int]:
         return await self.call("store/vacuum")
 
+    # Pages: each iterator reads page after page, so no caller handles ``limit``
+
+    async def iter_entities(self, session: str, type: str | None = None, *, where: dict[str, Any] | None = None,
+                            order_by: Sequence[str] | None = None, at: At | None = None, branch: str | None = None,
+                            turn: str | None = None, include_deleted: bool = False, expand: Sequence[str] | None = None,
+                            page_size: int = 1000) -> AsyncIterator[Entity]:
+        """Every entity ``entity_query`` matches, in its order. Outside a turn, every page reads
+        the version the first one read, so writes made meanwhile do not shift the pages."""
+        offset = 0
+        while True:
+            page = await self.entity_query(session, type, where=where, order_by=order_by, limit=page_size, offset=offset, at=at,
+                                           branch=branch, turn=turn, include_deleted=include_deleted, expand=expand)
+            for entity in page.entities:
+                yield entity
+            if len(page.entities) < page_size:
+                return
+            offset += page_size
+            if turn is None:
+                at = page.version
+
+    async def iter_history(self, session: str, type: str, id: str, *, at: At | None = None, branch: str | None = None,
+                           page_size: int = 1000) -> AsyncIterator[Entity]:
+        """Every version of an entity, newest first (``entity_history`` page after page)."""
+        before: int | None = None
+        while True:
+            versions = await self.entity_history(session, type, id, limit=page_size, before=before, at=at, branch=branch)
+            for version in versions:
+                yield version
+            if len(versions) < page_size:
+                return
+            before = versions[-1].version
+
+    async def iter_versions(self, session: str, *, branch: str | None = None, page_size: int = 1000) -> AsyncIterator[VersionInfo]:
+        """Every version of a branch through its ancestry, newest first (``version_list`` page after page)."""
+        before: int | None = None
+        while True:
+            versions = await self.version_list(session, branch=branch, limit=page_size, before=before)
+            for version in versions:
+                yield version
+            if len(versions) < page_size:
+                return
+            before = versions[-1].version
+
+    async def iter_sessions(self, *, page_size: int = 1000) -> AsyncIterator[SessionInfo]:
+        """Every session (``session_list`` page after page)."""
+        after: str | None = None
+        while True:
+            page = await self.session_list(limit=page_size, after=after)
+            for info in page.sessions:
+                yield info
+            if page.next is None:
+                return
+            after = page.next
+
+    # Batches
+
+    def batch(self) -> "Batch":
+        """Calls that go to the server together, as one JSON-RPC batch (see ``Batch``)."""
+        return Batch(self)
+
     # Events
 
     async def feed_read(self, *, session: str | None = None, since: int | None = None, limit: int | None = None) -> FeedPage:
@@ -347,6 +407,90 @@ class Revstore:
         return Subscription(self, params)
 
 
+class Batch:
+    """Calls sent together, as one JSON-RPC batch, when the ``async with`` block ends (or ``send()``).
+
+    Every method of ``Revstore`` is here with the same arguments; each returns at once an
+    ``asyncio.Task`` of what the method returns, done once the batch is answered::
+
+        async with db.batch() as batch:
+            note = batch.entity_get("s", "Note", "n1")
+            stats = batch.store_stats()
+        print((await note).entity, await stats)
+
+    The server answers the batch once every call in it is done; a failed call fails its own task
+    only. A method that makes a second call (``session(create=True)``) sends that one alone.
+    """
+
+    def __init__(self, db: Revstore):
+        self._recorder = _BatchRecorder(db._connection, timeout=db.timeout)
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._recorder, name)
+        if not asyncio.iscoroutinefunction(method):
+            raise AttributeError(f"{name} cannot be part of a batch")
+
+        def start(*args: Any, **kwargs: Any) -> "asyncio.Task[Any]":
+            task = asyncio.ensure_future(method(*args, **kwargs))
+            self._tasks.append(task)
+            return task
+
+        start.__name__ = name
+        start.__doc__ = method.__doc__
+        return start
+
+    async def send(self) -> None:
+        """Sends the calls made so far as one batch and waits until each is answered."""
+        await asyncio.sleep(0)  # every call started runs up to its request
+        self._recorder.flush()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def __aenter__(self) -> "Batch":
+        return self
+
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            await self.send()
+        else:
+            for task in self._tasks:
+                task.cancel()
+
+
+class _BatchRecorder(Revstore):
+    """A client whose requests wait to be sent together."""
+
+    def __init__(self, connection: Connection, *, timeout: float | None):
+        super().__init__(connection, timeout=timeout)
+        self._waiting: list[tuple[str, Optional[dict[str, Any]], asyncio.Future[Any]]] = []
+        self._sent = False
+
+    async def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        if self._sent:
+            return await super().call(method, params, timeout=timeout)
+        slot: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((method, params, slot))
+        request_id, answer = await slot
+        try:
+            return await asyncio.wrap_future(answer)
+        finally:
+            self._connection._forget(request_id)
+
+    def flush(self) -> None:
+        self._sent = True
+        waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        try:
+            sent = self._connection.send_batch([(method, params) for method, params, _ in waiting])
+        except Exception as error:  # the client was closed, or the server is gone
+            for _, _, slot in waiting:
+                slot.set_exception(error)
+            return
+        for (_, _, slot), request in zip(waiting, sent):
+            slot.set_result(request)
+
+
 class Subscription:
     """A live subscription: iterate it for ``Event``s; ``cursor`` is the last one seen."""
 
@@ -357,14 +501,21 @@ class Subscription:
         self.id: Optional[str] = None
         self.cursor: Optional[int] = params.get("since")
         connection = db._connection
+        loop = asyncio.get_running_loop()
+
+        def deliver(event: dict[str, Any]) -> None:
+            try:
+                loop.call_soon_threadsafe(self._queue.put_nowait, event)
+            except RuntimeError:
+                pass  # the subscriber's event loop is closed: nobody is listening
 
         def register(result: dict[str, Any]) -> None:
-            # Runs in the reader as the response is read, before any event that follows it.
+            # Runs on the reader thread as the response is read, before any event that follows it.
             self.id = result["subscription"]
-            connection.add_subscriber(result["subscription"], self._queue.put_nowait)
+            connection.add_subscriber(result["subscription"], deliver)
 
         # Sent now, in order with the caller's writes: none of their events can be missed.
-        self._response = connection.start_call("subscribe", params, on_result=register)
+        self._response = asyncio.wrap_future(connection.send("subscribe", params, on_result=register)[1])
 
     async def start(self) -> "Subscription":
         """Waits until the server has registered the subscription; returns it."""

@@ -156,6 +156,10 @@ class ServerExitedError(Exception):
         super().__init__(f"revstore exited with status {returncode}; last stderr lines:\n  {tail}")
 
 
+class ClientClosedError(RuntimeError):
+    """A call made after the client was closed."""
+
+
 class BinaryNotFoundError(FileNotFoundError):
     """No revstore binary was found where the client looks."""
 

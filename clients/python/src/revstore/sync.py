@@ -13,7 +13,9 @@ with Revstore.spawn(memory=True) as db:
 ```
 
 It runs the asyncio client on a private event loop in a background thread; every method has the
-same name and arguments as its async twin and blocks until it is done.
+same name and arguments as its async twin and blocks until it is done, and the ``iter_*`` pages
+are plain iterators. ``Revstore.of(db)`` gives a blocking view of an async client's server, for
+code that serves sync and async callers alike.
 """
 from __future__ import annotations
 
@@ -64,6 +66,8 @@ class _Proxy:
         return call
 
     def _wrap(self, value: Any) -> Any:
+        if inspect.isasyncgen(value):
+            return self._iterate(value)
         if isinstance(value, _client.Session):
             return Session(value, self._loop)
         if isinstance(value, _client.TurnScope):
@@ -71,6 +75,18 @@ class _Proxy:
         if isinstance(value, _client.Subscription):
             return Subscription(value, self._loop)
         return value
+
+
+    def _iterate(self, pages: Any) -> Iterator[Any]:
+        """A blocking iterator over an async one (the ``iter_*`` pages)."""
+        try:
+            while True:
+                try:
+                    yield self._loop.run(pages.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._loop.run(pages.aclose())
 
 
 class _Subscribing:
@@ -97,6 +113,12 @@ class Revstore(_Subscribing, _Proxy):
             loop.stop()
             raise
         return cls(db, loop)
+
+    @classmethod
+    def of(cls, db: _client.Revstore) -> "Revstore":
+        """A blocking view of an async client: the same server, usable from any thread while
+        the async client goes on serving its own event loops."""
+        return cls(db, _Loop())
 
     def close(self) -> Optional[int]:
         try:
