@@ -4,9 +4,19 @@
 export type At = number | string;
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Data = { [key: string]: Json };
+/** What a write takes as data or a merge patch: any object type, interfaces included. */
+export type DataInput = object;
+/** What `signal` options take: an `AbortSignal` (declared here, so no DOM types are needed). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
-export interface Entity {
-  type: string; id: string; version: number; data: Data; deleted: boolean;
+/** An entity; `T` types its data (`s.get<Note>('Note', 'n1')`). */
+export interface Entity<T extends object = Data> {
+  type: string; id: string; version: number; data: T; deleted: boolean;
   createdAt: string; updatedAt: string; createdAtVersion: number; updatedAtVersion: number;
   createdBy: string | null; updatedBy: string | null; deletedAt: string | null; deletedBy: string | null;
   versionId: string; parentVersionId: string | null; lineageId: string; branch: string;
@@ -59,17 +69,18 @@ export interface InitializeResult {
 }
 
 export type Op =
-  | { op: 'put'; type: string; id?: string; data: Data; ifVersion?: number }
-  | { op: 'patch'; type: string; id: string; patch: Data; ifVersion?: number }
+  | { op: 'put'; type: string; id?: string; data: DataInput; ifVersion?: number }
+  | { op: 'patch'; type: string; id: string; patch: DataInput; ifVersion?: number }
   | { op: 'patch'; type: string; id: string; jsonPatch: JSONPatchOperation[]; ifVersion?: number }
   | { op: 'delete'; type: string; id: string; ifVersion?: number }
-  | { op: 'restore'; type: string; id: string; data?: Data }
-  | { op: 'fork'; type: string; id: string; newId?: string; patch?: Data };
+  | { op: 'restore'; type: string; id: string; data?: DataInput }
+  | { op: 'fork'; type: string; id: string; newId?: string; patch?: DataInput };
 
 /** Where a read looks. */
 export interface Position { session: string; branch?: string; at?: At; turn?: string }
 export interface WriteOptions { branch?: string; expectedVersion?: number; actor?: string; message?: string; turn?: string }
-export interface CallOptions { signal?: AbortSignal }
+export interface CallOptions { signal?: AbortSignalLike }
+export interface PageOptions extends CallOptions { pageSize?: number }
 export interface QueryParams {
   type?: string; where?: Data; orderBy?: string[]; limit?: number; offset?: number;
   includeDeleted?: boolean; count?: boolean; expand?: string[];
@@ -100,11 +111,11 @@ export class Revstore {
   session(name?: string, options?: { create?: boolean; metadata?: Data; branch?: string }): Promise<Session>;
 
   commit(params: { session: string; ops: Op[]; allowEmpty?: boolean; metadata?: Data } & WriteOptions): Promise<CommitResult>;
-  entityPut(params: { session: string; type: string; id?: string; data: Data; ifVersion?: number } & WriteOptions): Promise<EntityWriteResult>;
-  entityPatch(params: { session: string; type: string; id: string; ifVersion?: number } & ({ patch: Data } | { jsonPatch: JSONPatchOperation[] }) & WriteOptions): Promise<EntityWriteResult>;
+  entityPut(params: { session: string; type: string; id?: string; data: DataInput; ifVersion?: number } & WriteOptions): Promise<EntityWriteResult>;
+  entityPatch(params: { session: string; type: string; id: string; ifVersion?: number } & ({ patch: DataInput } | { jsonPatch: JSONPatchOperation[] }) & WriteOptions): Promise<EntityWriteResult>;
   entityDelete(params: { session: string; type: string; id: string; ifVersion?: number } & WriteOptions): Promise<EntityWriteResult>;
-  entityRestore(params: { session: string; type: string; id: string; data?: Data } & WriteOptions): Promise<EntityWriteResult>;
-  entityFork(params: { session: string; type: string; id: string; newId?: string; patch?: Data } & WriteOptions): Promise<EntityWriteResult>;
+  entityRestore(params: { session: string; type: string; id: string; data?: DataInput } & WriteOptions): Promise<EntityWriteResult>;
+  entityFork(params: { session: string; type: string; id: string; newId?: string; patch?: DataInput } & WriteOptions): Promise<EntityWriteResult>;
 
   entityGet(params: Position & { type: string; id: string; includeDeleted?: boolean; expand?: string[] }, options?: CallOptions): Promise<EntityResult>;
   entityQuery(params: Position & QueryParams, options?: CallOptions): Promise<QueryResult>;
@@ -144,7 +155,24 @@ export class Revstore {
   storeVacuum(): Promise<{ bytesBefore: number; bytesAfter: number }>;
 
   feedRead(params?: { session?: string; since?: number; limit?: number }, options?: CallOptions): Promise<{ events: Event[]; cursor: number }>;
-  subscribe(filter?: { session?: string; branch?: string; types?: string[]; ids?: string[]; kinds?: Event['kind'][]; since?: number; signal?: AbortSignal }): Subscription;
+  subscribe(filter?: { session?: string; branch?: string; types?: string[]; ids?: string[]; kinds?: Event['kind'][]; since?: number; signal?: AbortSignalLike }): Subscription;
+
+  /** Every entity `entityQuery` matches, page after page; outside a turn, all at the first page's version. */
+  iterEntities<T extends object = Data>(params: Position & Omit<QueryParams, 'limit' | 'offset' | 'count'>, options?: PageOptions): AsyncGenerator<Entity<T>, void, undefined>;
+  /** Every version of an entity, newest first, page after page. */
+  iterHistory<T extends object = Data>(params: Omit<Position, 'turn'> & { type: string; id: string }, options?: PageOptions): AsyncGenerator<Entity<T>, void, undefined>;
+  /** Every version of a branch through its ancestry, newest first, page after page. */
+  iterVersions(params: { session: string; branch?: string }, options?: PageOptions): AsyncGenerator<VersionInfo, void, undefined>;
+  /** Every session, page after page. */
+  iterSessions(options?: PageOptions): AsyncGenerator<SessionInfo, void, undefined>;
+  /** Calls that go to the server together, as one JSON-RPC batch. */
+  batch(): Batch;
+}
+
+/** Calls sent together, as one JSON-RPC batch on one line, by `send()`; each returns a promise of its result. */
+export class Batch extends Revstore {
+  /** Sends the calls made so far and waits until each is answered. */
+  send(): Promise<void>;
 }
 
 export class Subscription implements AsyncIterable<Event> {
@@ -161,23 +189,23 @@ export class Session {
   readonly name: string;
   readonly branch: string | undefined;
   onBranch(branch: string): Session;
-  put(type: string, data: Data, options?: { id?: string; ifVersion?: number } & WriteOptions): Promise<Entity>;
+  put<T extends object = Data>(type: string, data: T, options?: { id?: string; ifVersion?: number } & WriteOptions): Promise<Entity<T>>;
   /** An object merge-patches (RFC 7396); an array of operations JSON-Patches (RFC 6902). */
-  patch(type: string, id: string, patch: Data | JSONPatchOperation[], options?: { ifVersion?: number } & WriteOptions): Promise<Entity>;
+  patch<T extends object = Data>(type: string, id: string, patch: DataInput | JSONPatchOperation[], options?: { ifVersion?: number } & WriteOptions): Promise<Entity<T>>;
   delete(type: string, id: string, options?: { ifVersion?: number } & WriteOptions): Promise<Entity>;
-  restore(type: string, id: string, options?: { data?: Data } & WriteOptions): Promise<Entity>;
-  fork(type: string, id: string, options?: { newId?: string; patch?: Data } & WriteOptions): Promise<Entity>;
+  restore<T extends object = Data>(type: string, id: string, options?: { data?: T } & WriteOptions): Promise<Entity<T>>;
+  fork<T extends object = Data>(type: string, id: string, options?: { newId?: string; patch?: DataInput } & WriteOptions): Promise<Entity<T>>;
   commit(ops: Op[], options?: { allowEmpty?: boolean; metadata?: Data } & WriteOptions): Promise<CommitResult>;
-  get(type: string, id: string, options?: { at?: At; includeDeleted?: boolean; expand?: string[] } & CallOptions): Promise<Entity | null>;
-  query(options?: QueryParams & { at?: At } & CallOptions): Promise<Entity[]>;
-  history(type: string, id: string, options?: { limit?: number; before?: number }): Promise<Entity[]>;
+  get<T extends object = Data>(type: string, id: string, options?: { at?: At; includeDeleted?: boolean; expand?: string[] } & CallOptions): Promise<Entity<T> | null>;
+  query<T extends object = Data>(options?: QueryParams & { at?: At } & CallOptions): Promise<Entity<T>[]>;
+  history<T extends object = Data>(type: string, id: string, options?: { limit?: number; before?: number }): Promise<Entity<T>[]>;
   diff(fromAt: At, toAt: At, options?: { type?: string }): Promise<Difference[]>;
   versions(options?: { limit?: number; before?: number }): Promise<VersionInfo[]>;
   rollback(to: At, options?: { message?: string; actor?: string; expectedVersion?: number }): Promise<CommitResult>;
   revert(version: number, options?: { message?: string; actor?: string; force?: boolean }): Promise<CommitResult>;
   createBranch(name: string, options?: { fromAt?: At }): Promise<Session>;
   merge(source: string, options?: { message?: string; actor?: string; onConflict?: 'fail' | 'source' | 'target' }): Promise<MergeResult>;
-  subscribe(filter?: { types?: string[]; ids?: string[]; kinds?: Event['kind'][]; since?: number; signal?: AbortSignal }): Subscription;
+  subscribe(filter?: { types?: string[]; ids?: string[]; kinds?: Event['kind'][]; since?: number; signal?: AbortSignalLike }): Subscription;
   turn<T>(work: (turn: TurnScope) => Promise<T>, options?: { message?: string; metadata?: Data; actor?: string }): Promise<{ value: T; commit: CommitResult }>;
 }
 
@@ -185,12 +213,12 @@ export class Session {
 export class TurnScope {
   readonly session: Session;
   readonly id: string;
-  put(type: string, data: Data, options?: { id?: string; ifVersion?: number }): Promise<Entity | null>;
-  patch(type: string, id: string, patch: Data | JSONPatchOperation[], options?: { ifVersion?: number }): Promise<Entity | null>;
+  put<T extends object = Data>(type: string, data: T, options?: { id?: string; ifVersion?: number }): Promise<Entity<T> | null>;
+  patch<T extends object = Data>(type: string, id: string, patch: DataInput | JSONPatchOperation[], options?: { ifVersion?: number }): Promise<Entity<T> | null>;
   delete(type: string, id: string, options?: { ifVersion?: number }): Promise<Entity | null>;
   commit(ops: Op[]): Promise<CommitResult>;
-  get(type: string, id: string, options?: { includeDeleted?: boolean; expand?: string[] }): Promise<Entity | null>;
-  query(options?: QueryParams): Promise<Entity[]>;
+  get<T extends object = Data>(type: string, id: string, options?: { includeDeleted?: boolean; expand?: string[] }): Promise<Entity<T> | null>;
+  query<T extends object = Data>(options?: QueryParams): Promise<Entity<T>[]>;
   info(): Promise<Turn>;
 }
 
@@ -227,6 +255,8 @@ export class ServerExitedError extends Error {
   readonly signal: string | null;
   readonly stderrTail: string[];
 }
+/** A call made after `close()`. */
+export class ClientClosedError extends Error {}
 export class BinaryNotFoundError extends Error {}
 export function errorFromResponse(error: { code: number; message: string; data?: Data }): RevstoreError;
 export function findBinary(binary?: string): string;

@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
-import { BinaryNotFoundError, ServerExitedError, errorFromResponse } from './errors.js';
+import { BinaryNotFoundError, ClientClosedError, ServerExitedError, errorFromResponse } from './errors.js';
 
 /** Where the package that `make dist` writes carries the server. */
 export const BUNDLED_BINARY = fileURLToPath(new URL('../bin/revstore', import.meta.url));
@@ -84,6 +84,7 @@ export class Connection {
   #subscribers = new Map();
   #stderrTail = [];
   #exitError = null;
+  #closed = false;
   #exited;
   #closeTimeout;
   #writing = Promise.resolve();
@@ -146,28 +147,57 @@ export class Connection {
    * @param {{signal?: AbortSignal, onResult?: (result: any) => void}} [options]
    */
   call(method, params, options = {}) {
-    if (this.#exitError) return Promise.reject(this.#exitError);
+    const refused = this.#refusal();
+    if (refused) return Promise.reject(refused);
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    const request = this.#request(method, params, options);
+    this.#write(request.message).catch(request.fail);
+    return request.answer;
+  }
+
+  /**
+   * Sends several requests as one JSON-RPC batch, on one line; a promise of each one's result.
+   * @param {{method: string, params?: object}[]} calls
+   * @returns {Promise<any>[]}
+   */
+  callBatch(calls) {
+    const refused = this.#refusal();
+    if (refused) return calls.map(() => Promise.reject(refused));
+    const requests = calls.map(({ method, params }) => this.#request(method, params, {}));
+    this.#write(requests.map((request) => request.message)).catch((error) => requests.forEach((request) => request.fail(error)));
+    return requests.map((request) => request.answer);
+  }
+
+  /** Why no request can be sent now, if none can. */
+  #refusal() {
+    if (this.#closed) return new ClientClosedError('this client was closed; spawn a new one');
+    return this.#exitError;
+  }
+
+  /** A numbered request, its answer, and how to fail it. */
+  #request(method, params, options) {
     const id = ++this.#nextId;
     const message = { jsonrpc: '2.0', id, method };
     if (params) message.params = withoutUndefined(params);
-    return new Promise((resolve, reject) => {
+    let fail;
+    const answer = new Promise((resolve, reject) => {
       let onAbort;
       const settle = (fn) => (value) => {
         options.signal?.removeEventListener('abort', onAbort);
         this.#pending.delete(id);
         fn(value);
       };
-      this.#pending.set(id, { resolve: settle(resolve), reject: settle(reject), onResult: options.onResult });
+      fail = settle(reject);
+      this.#pending.set(id, { resolve: settle(resolve), reject: fail, onResult: options.onResult });
       if (options.signal) {
         onAbort = () => {
           this.notify('$/cancelRequest', { id }).catch(() => {});
-          settle(reject)(options.signal.reason);
+          fail(options.signal.reason);
         };
         options.signal.addEventListener('abort', onAbort, { once: true });
       }
-      this.#write(message).catch(settle(reject));
     });
+    return { message, answer, fail };
   }
 
   /** Sends a notification (never answered). @param {string} method @param {object} [params] */
@@ -231,6 +261,7 @@ export class Connection {
    * @returns {Promise<number|null>} the exit status
    */
   async close() {
+    this.#closed = true;
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
       this.#child.stdin.end();
       for (const signal of [null, 'SIGTERM', 'SIGKILL']) {

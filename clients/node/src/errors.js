@@ -78,6 +78,14 @@ export class ServerExitedError extends Error {
   }
 }
 
+/** A call made after the client was closed. */
+export class ClientClosedError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ClientClosedError';
+  }
+}
+
 /** No revstore binary was found where the client looks. */
 export class BinaryNotFoundError extends Error {
   constructor(message) {

@@ -187,6 +187,67 @@ export class Revstore {
   storeStats(options) { return this.call('store/stats', undefined, options); }
   storeVacuum() { return this.call('store/vacuum'); }
 
+  // Pages: each iterator reads page after page, so no caller handles `limit`
+
+  /**
+   * Every entity `entityQuery` matches, in its order. Outside a turn, every page reads the
+   * version the first one read, so writes made meanwhile do not shift the pages.
+   * @param {object} params @param {{signal?: AbortSignal, pageSize?: number}} [options]
+   */
+  async *iterEntities(params, options = {}) {
+    const { pageSize = 1000, ...callOptions } = options;
+    let at = params.at;
+    for (let offset = 0; ; offset += pageSize) {
+      const page = await this.entityQuery({ ...params, at, limit: pageSize, offset }, callOptions);
+      yield* page.entities;
+      if (page.entities.length < pageSize) return;
+      if (params.turn === undefined) at = page.version;
+    }
+  }
+
+  /**
+   * Every version of an entity, newest first.
+   * @param {{session: string, type: string, id: string, at?: number|string, branch?: string}} params
+   * @param {{signal?: AbortSignal, pageSize?: number}} [options]
+   */
+  async *iterHistory(params, options = {}) {
+    const { pageSize = 1000, ...callOptions } = options;
+    for (let before; ;) {
+      const { versions } = await this.entityHistory({ ...params, limit: pageSize, before }, callOptions);
+      yield* versions;
+      if (versions.length < pageSize) return;
+      before = versions[versions.length - 1].version;
+    }
+  }
+
+  /**
+   * Every version of a branch through its ancestry, newest first.
+   * @param {{session: string, branch?: string}} params @param {{signal?: AbortSignal, pageSize?: number}} [options]
+   */
+  async *iterVersions(params, options = {}) {
+    const { pageSize = 1000, ...callOptions } = options;
+    for (let before; ;) {
+      const { versions } = await this.versionList({ ...params, limit: pageSize, before }, callOptions);
+      yield* versions;
+      if (versions.length < pageSize) return;
+      before = versions[versions.length - 1].version;
+    }
+  }
+
+  /** Every session. @param {{signal?: AbortSignal, pageSize?: number}} [options] */
+  async *iterSessions(options = {}) {
+    const { pageSize = 1000, ...callOptions } = options;
+    for (let after; ;) {
+      const page = await this.sessionList({ limit: pageSize, after }, callOptions);
+      yield* page.sessions;
+      if (!page.next) return;
+      after = page.next;
+    }
+  }
+
+  /** Calls that go to the server together, as one JSON-RPC batch (see `Batch`). @returns {Batch} */
+  batch() { return new Batch(this.connection); }
+
   // Events
   /** @param {{session?: string, since?: number, limit?: number}} [params] */
   feedRead(params = {}, options) { return this.call('feed/read', params, options); }
@@ -200,6 +261,36 @@ export class Revstore {
    * @returns {Subscription}
    */
   subscribe(filter = {}) { return new Subscription(this, filter); }
+}
+
+/**
+ * Calls sent together, as one JSON-RPC batch on one line, by `send()`. Every method of
+ * `Revstore` is here with the same arguments and returns at once a promise of its result,
+ * settled once the batch is answered; a failed call rejects its own promise only.
+ *
+ *     const batch = db.batch();
+ *     const note = batch.entityGet({ session: 's', type: 'Note', id: 'n1' });
+ *     const stats = batch.storeStats();
+ *     await batch.send();
+ */
+export class Batch extends Revstore {
+  #calls = [];
+  #sent = false;
+
+  call(method, params) {
+    if (this.#sent) return super.call(method, params);
+    return new Promise((resolve, reject) => this.#calls.push({ method, params, resolve, reject }));
+  }
+
+  /** Sends the calls made so far and waits until each is answered. @returns {Promise<void>} */
+  async send() {
+    this.#sent = true;
+    const calls = this.#calls.splice(0);
+    if (calls.length === 0) return;
+    const answers = this.connection.callBatch(calls);
+    answers.forEach((answer, index) => answer.then(calls[index].resolve, calls[index].reject));
+    await Promise.allSettled(answers);
+  }
 }
 
 /** A live subscription: iterate it for events; `cursor` is the last one seen. */
