@@ -64,4 +64,23 @@ struct InputSafetyTests {
         #expect(kept["result"]?["entity"]?["data"]?["big"]?.description == "12345678901234567890123")
         #expect(try server.call(13, "session/get", ["session": "s"])["result"]?["version"] == 3)
     }
+
+    @Test("read positions and tag names get errors that say what is wrong")
+    func positionErrors() throws {
+        let server = try ServerProcess()
+        #expect(try server.call(1, "session/create", ["session": "s"])["result"] != nil)
+        let huge = try JSONParser.parse("99999999999999999999")
+        for (id, at) in [(2, JSONValue.integer(0)), (3, -1), (4, huge), (5, 1.5)] {
+            let error = try server.call(id, "entity/get", ["session": "s", "type": "T", "id": "x", "at": at])["error"]
+            #expect(error?["code"] == -32602)
+            #expect(error?["data"]?["path"] == "at")
+            #expect(error?["message"]?.stringValue?.contains("a version number (1 or more)") == true)
+        }
+        let approved = try server.call(6, "entity/get", ["session": "s", "type": "T", "id": "x", "at": "approved"])["error"]
+        #expect(approved?["data"]?["kind"] == "version")
+        #expect(approved?["message"] == #"No version is approved on branch "main" of session "s" yet."#)
+        let tag = try server.call(7, "tag/set", ["session": "s", "name": "bad tag!", "at": 1])["error"]
+        #expect(tag?["data"]?["path"] == "name")
+        #expect(tag?["message"]?.stringValue?.contains("is not a tag name") == true)
+    }
 }

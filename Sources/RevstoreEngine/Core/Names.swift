@@ -32,12 +32,21 @@ enum Names {
 
     /// 1–128 of `A-Z a-z 0-9 . _ / -`.
     static func checkBranch(_ name: String, path: String) throws(EngineError) {
+        try checkPathName(name, what: "a branch name", path: path)
+    }
+
+    /// Tag names follow the rule for branch names.
+    static func checkTag(_ name: String, path: String) throws(EngineError) {
+        try checkPathName(name, what: "a tag name", path: path)
+    }
+
+    private static func checkPathName(_ name: String, what: String, path: String) throws(EngineError) {
         let bytes = Array(name.utf8)
         let valid = (1...128).contains(bytes.count) && bytes.allSatisfy {
             isLetter($0) || isDigit($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-")
         }
         guard valid else {
-            throw .invalidArgument("\"\(name)\" is not a branch name: 1-128 of A-Z a-z 0-9 . _ / -", path: path)
+            throw .invalidArgument("\"\(name)\" is not \(what): 1-128 of A-Z a-z 0-9 . _ / -", path: path)
         }
     }
 

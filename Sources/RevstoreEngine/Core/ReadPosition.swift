@@ -132,7 +132,8 @@ extension Database {
         let notFound = EngineError.notFound("tag", ["session": .string(session.name), "tag": .string(name)], "\"\(name)\" in session \"\(session.name)\"")
         if name == "approved" {
             guard let version = try latestApproved(branch) else {
-                throw notFound.with("branch", .string(branch.name))
+                throw EngineError.notFound("version", ["session": .string(session.name), "branch": .string(branch.name), "tag": "approved"],
+                                           "is approved on branch \"\(branch.name)\" of session \"\(session.name)\" yet")
             }
             return (branch, version)
         }

@@ -5,7 +5,7 @@ extension Store {
     /// Names (branch, version); an existing tag of that name moves.
     public func submitSetTag(session: String, name: String, branch: String?, at: ReadPosition.At) -> WriteTicket<Tag> {
         submitWrite { db in
-            try Names.checkBranch(name, path: "name")
+            try Names.checkTag(name, path: "name")
             guard name != "approved" else {
                 throw EngineError.invalidArgument("\"approved\" always means the latest approved version; it cannot be set", path: "name")
             }

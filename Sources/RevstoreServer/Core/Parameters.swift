@@ -10,8 +10,11 @@ struct VersionReference: Decodable, Sendable {
         let container = try decoder.singleValueContainer()
         if let name = try? container.decode(String.self) {
             value = .tag(name)
+        } else if let number = try? container.decode(Int.self), number >= 1 {
+            value = .version(number)
         } else {
-            value = .version(try container.decode(Int.self))
+            throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath,
+                                                    debugDescription: "a version number (1 or more), a tag name or \"approved\""))
         }
     }
 }

@@ -57,3 +57,13 @@ async def test_json_patch_appends_and_tests(db):
         await s.patch("Chat", "c", [{"op": "remove", "path": "/nope"}])
     assert invalid.value.path == "jsonPatch.0.path"
     assert (await s.get("Chat", "c")).data["turns"] == 2
+
+
+async def test_create_branch_with_exist_ok_returns_the_existing_branch(session):
+    await session.put("Note", {"text": "a"}, id="n1")
+    alt = await session.create_branch("alt")
+    await alt.put("Note", {"text": "alt"}, id="n1")
+    with pytest.raises(revstore.AlreadyExistsError):
+        await session.create_branch("alt")
+    again = await session.create_branch("alt", exist_ok=True)
+    assert (await again.get("Note", "n1")).data == {"text": "alt"}

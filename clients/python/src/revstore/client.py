@@ -25,6 +25,13 @@ def _patch_member(patch: dict[str, Any] | list[dict[str, Any]]) -> dict[str, Any
     """A dict is a merge patch (``patch``), a list a JSON Patch (``jsonPatch``)."""
     return {"jsonPatch": patch} if isinstance(patch, list) else {"patch": patch}
 
+def _written(result: EntityWriteResult) -> Entity:
+    """The entity a write returns; a write staged in a turn has none until the turn commits."""
+    if result.entity is None:
+        raise ValueError("the write was staged in a turn: read it through the turn, or after the turn commits")
+    return result.entity
+
+
 class Revstore:
     """A running revstore server and the calls it answers.
 
@@ -126,7 +133,8 @@ class Revstore:
                 return Session(self, info.session, branch)
             except AlreadyExistsError:
                 pass
-        assert name is not None, "a session name is needed unless create=True"
+        if name is None:
+            raise ValueError("a session name is needed unless create=True")
         await self.session_get(name)
         return Session(self, name, branch)
 
@@ -588,30 +596,25 @@ class Session:
     async def put(self, type: str, data: dict[str, Any], id: str | None = None, **options: Any) -> Entity:
         """Creates or replaces an entity; returns it as written."""
         result = await self.db.entity_put(self.name, type, data, id=id, branch=options.pop("branch", self.branch), **options)
-        assert result.entity is not None
-        return result.entity
+        return _written(result)
 
     async def patch(self, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], **options: Any) -> Entity:
         """Merge-patches (a dict) or JSON-Patches (a list of RFC 6902 operations) an entity."""
         result = await self.db.entity_patch(self.name, type, id, patch, branch=options.pop("branch", self.branch), **options)
-        assert result.entity is not None
-        return result.entity
+        return _written(result)
 
     async def delete(self, type: str, id: str, **options: Any) -> Entity:
         """Deletes an entity (its history stays); returns the tombstone."""
         result = await self.db.entity_delete(self.name, type, id, branch=options.pop("branch", self.branch), **options)
-        assert result.entity is not None
-        return result.entity
+        return _written(result)
 
     async def restore(self, type: str, id: str, data: dict[str, Any] | None = None, **options: Any) -> Entity:
         result = await self.db.entity_restore(self.name, type, id, data=data, branch=options.pop("branch", self.branch), **options)
-        assert result.entity is not None
-        return result.entity
+        return _written(result)
 
     async def fork(self, type: str, id: str, new_id: str | None = None, patch: dict[str, Any] | None = None, **options: Any) -> Entity:
         result = await self.db.entity_fork(self.name, type, id, new_id=new_id, patch=patch, branch=options.pop("branch", self.branch), **options)
-        assert result.entity is not None
-        return result.entity
+        return _written(result)
 
     async def commit(self, ops: Sequence[dict[str, Any]], **options: Any) -> CommitResult:
         return await self.db.commit(self.name, ops, branch=options.pop("branch", self.branch), **options)
@@ -641,9 +644,14 @@ class Session:
     async def revert(self, version: int, **options: Any) -> CommitResult:
         return await self.db.version_revert(self.name, version, branch=options.pop("branch", self.branch), **options)
 
-    async def create_branch(self, name: str, *, from_at: At | None = None) -> "Session":
-        """Forks a branch from this one (at its head, or ``from_at``) and returns a handle on it."""
-        await self.db.branch_create(self.name, name, from_branch=self.branch, from_at=from_at)
+    async def create_branch(self, name: str, *, from_at: At | None = None, exist_ok: bool = False) -> "Session":
+        """Forks a branch from this one (at its head, or ``from_at``) and returns a handle on it;
+        with ``exist_ok``, a branch of that name that already exists is fine."""
+        try:
+            await self.db.branch_create(self.name, name, from_branch=self.branch, from_at=from_at)
+        except AlreadyExistsError:
+            if not exist_ok:
+                raise
         return self.on_branch(name)
 
     async def merge(self, source: str, **options: Any) -> MergeResult:
@@ -675,7 +683,8 @@ class TurnScope:
         return self
 
     async def __aexit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        assert self.id is not None
+        if self.id is None:
+            raise RuntimeError("the turn was never begun: use it with async with")
         if exc_type is None:
             self.result = await self.session.db.turn_commit(self.id)
         else:
