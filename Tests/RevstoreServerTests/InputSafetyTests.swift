@@ -77,7 +77,7 @@ struct InputSafetyTests {
             #expect(error?["message"]?.stringValue?.contains("a version number (1 or more)") == true)
         }
         let approved = try server.call(6, "entity/get", ["session": "s", "type": "T", "id": "x", "at": "approved"])["error"]
-        #expect(approved?["data"]?["kind"] == "version")
+        #expect(approved?["data"]?["kind"] == "tag")
         #expect(approved?["message"] == #"No version is approved on branch "main" of session "s" yet."#)
         let tag = try server.call(7, "tag/set", ["session": "s", "name": "bad tag!", "at": 1])["error"]
         #expect(tag?["data"]?["path"] == "name")

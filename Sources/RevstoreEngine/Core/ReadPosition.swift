@@ -132,8 +132,9 @@ extension Database {
         let notFound = EngineError.notFound("tag", ["session": .string(session.name), "tag": .string(name)], "\"\(name)\" in session \"\(session.name)\"")
         if name == "approved" {
             guard let version = try latestApproved(branch) else {
-                throw EngineError.notFound("version", ["session": .string(session.name), "branch": .string(branch.name), "tag": "approved"],
-                                           "is approved on branch \"\(branch.name)\" of session \"\(session.name)\" yet")
+                // Kind `tag`, as for any tag that does not resolve (protocol fixtures), in words that say why.
+                throw EngineError(.notFound, "No version is approved on branch \"\(branch.name)\" of session \"\(session.name)\" yet.",
+                                  ["kind": "tag", "tag": "approved", "session": .string(session.name), "branch": .string(branch.name)])
             }
             return (branch, version)
         }
