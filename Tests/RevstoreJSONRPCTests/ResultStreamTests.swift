@@ -11,7 +11,7 @@ struct ResultStreamTests {
     final class PartsSink: PartialMessageSink, @unchecked Sendable {
         private let lock = NSLock()
         private var output: [UInt8] = []
-        private(set) var partCount = 0
+        private var partCount = 0
 
         func send(_ message: [UInt8]) { lock.withLock { output += message + [0x0A] } }
 
@@ -56,9 +56,17 @@ struct ResultStreamTests {
         return (Connection(registry: registry, sink: sink, logger: Logger(label: "test")), sink)
     }
 
-    private func settle(_ connection: Connection) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while connection.inFlightCount > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+    /// What the host reads after a request whose handler responds with `count` rows, then fails.
+    private func respondThenFail(rows count: Int, id: Int) async throws -> PartsSink {
+        var registry = MethodRegistry()
+        registry.registerConcurrent("rows") { _, call in
+            _ = call.respond(Rows(count: count))
+            throw RPCError(code: -32001, reason: "DAMAGED", message: "the store is damaged")
+        }
+        let (connection, sink) = connection(registry)
+        connection.receive(#"{"jsonrpc":"2.0","id":\#(id),"method":"rows"}"#)
+        try await connection.settle()
+        return sink
     }
 
     @Test("a large result starts leaving before its last element is made")
@@ -71,7 +79,7 @@ struct ResultStreamTests {
         }
         let connection = Connection(registry: registry, sink: sink, logger: Logger(label: "test"))
         connection.receive(#"{"jsonrpc":"2.0","id":1,"method":"rows"}"#)
-        try await settle(connection)
+        try await connection.settle()
         #expect(partsBeforeLast.parts >= 4)  // 300 KB in parts of 64 KiB
         let lines = sink.lines
         #expect(lines.count == 1)
@@ -108,15 +116,7 @@ struct ResultStreamTests {
 
     @Test("a failure after a part is out cuts the response off; the error with its id follows")
     func failureAfterParts() async throws {
-        var registry = MethodRegistry()
-        registry.registerConcurrent("rows") { _, call in
-            _ = call.respond(Rows(count: 300))
-            throw RPCError(code: -32001, reason: "DAMAGED", message: "the store is damaged")
-        }
-        let (connection, sink) = connection(registry)
-        connection.receive(#"{"jsonrpc":"2.0","id":7,"method":"rows"}"#)
-        try await settle(connection)
-        let lines = sink.lines
+        let lines = try await respondThenFail(rows: 300, id: 7).lines
         #expect(lines.count == 2)
         #expect(lines[0].hasPrefix(#"{"jsonrpc":"2.0","id":7,"result":["#))
         #expect((try? JSONParser.parse(lines[0])) == nil)
@@ -127,16 +127,10 @@ struct ResultStreamTests {
 
     @Test("a failure before any part is out is an ordinary error response")
     func failureBeforeParts() async throws {
-        var registry = MethodRegistry()
-        registry.registerConcurrent("rows") { _, call in
-            _ = call.respond(Rows(count: 3))
-            throw RPCError(code: -32001, reason: "DAMAGED", message: "late")
-        }
-        let (connection, sink) = connection(registry)
-        connection.receive(#"{"jsonrpc":"2.0","id":8,"method":"rows"}"#)
-        try await settle(connection)
+        let sink = try await respondThenFail(rows: 3, id: 8)
         #expect(sink.parts == 0)
-        #expect(try sink.lines.map { try JSONParser.parse($0) } == [["jsonrpc": "2.0", "id": 8, "error": ["code": -32001, "message": "late", "data": ["reason": "DAMAGED"]]]])
+        #expect(try sink.lines.map { try JSONParser.parse($0) }
+                == [["jsonrpc": "2.0", "id": 8, "error": ["code": -32001, "message": "the store is damaged", "data": ["reason": "DAMAGED"]]]])
     }
 
     @Test("small results, and every result in a batch, leave whole")
@@ -148,7 +142,7 @@ struct ResultStreamTests {
         let (connection, sink) = connection(registry)
         connection.receive(#"{"jsonrpc":"2.0","id":1,"method":"rows","params":{"count":3}}"#)
         connection.receive(#"[{"jsonrpc":"2.0","id":2,"method":"rows","params":{"count":300}}]"#)
-        try await settle(connection)
+        try await connection.settle()
         #expect(sink.parts == 0)
         let replies = try sink.lines.map { try JSONParser.parse($0) }
         #expect(replies.count == 2)

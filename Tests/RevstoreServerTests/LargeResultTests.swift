@@ -18,7 +18,7 @@ struct LargeResultTests {
 
     static let query: JSONValue = ["session": "s", "type": "Chat", "orderBy": ["$id"], "limit": 1000]
 
-    @Test("a query of 600 KB leaves in parts and reads back exactly as the same query answered whole in a batch")
+    @Test("a query of 600 KB, sent in parts, reads back exactly as the same query answered whole in a batch")
     func partsMatchWhole() throws {
         let server = try ServerProcess()
         try Self.putChats(server, count: 300)

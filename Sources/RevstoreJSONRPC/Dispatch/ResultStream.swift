@@ -27,7 +27,9 @@ public final class ResultStream: @unchecked Sendable {
     private let cancellation: Cancellation
     /// The response `respond` wrote and did not send yet.
     private var written: [UInt8]?
-    private var responded = false
+    /// Whether `respond` wrote the response, so the connection sends it rather than the
+    /// handler's return value.
+    private(set) var hasResponded = false
     /// Whether a part of the response is out. Read on the thread that runs the request only.
     public private(set) var hasSentPart = false
 
@@ -40,7 +42,7 @@ public final class ResultStream: @unchecked Sendable {
     /// Writes the response to `result`, in parts if it is large; call it at most once and
     /// return what it returns.
     public func respond<Result: JSONWritable>(_ result: Result) -> Result {
-        responded = true
+        hasResponded = true
         guard let id else { return result }  // a notification is never answered
         var writer = OutgoingMessage.responseHead(id: id)
         if let sink {
@@ -57,10 +59,6 @@ public final class ResultStream: @unchecked Sendable {
         written = writer.bytes
         return result
     }
-
-    /// Whether `respond` wrote the response, so the connection sends it rather than the
-    /// handler's return value.
-    var hasResponded: Bool { responded }
 
     /// The written response to send whole; nil when its parts are out, and its end is sent here.
     func takeResponse() -> [UInt8]? {

@@ -26,6 +26,19 @@ function patchMember(patch) {
   return Array.isArray(patch) ? { jsonPatch: patch } : { patch };
 }
 
+/**
+ * Pages of versions newest first: each next page is fetched `before` the last version seen.
+ * @param {(before: number|undefined) => Promise<{versions: {version: number}[]}>} fetch @param {number} pageSize
+ */
+async function* pagesBefore(fetch, pageSize) {
+  for (let before; ;) {
+    const { versions } = await fetch(before);
+    yield* versions;
+    if (versions.length < pageSize) return;
+    before = versions[versions.length - 1].version;
+  }
+}
+
 export class Revstore {
   /** @param {Connection} connection */
   constructor(connection) {
@@ -212,12 +225,7 @@ export class Revstore {
    */
   async *iterHistory(params, options = {}) {
     const { pageSize = 1000, ...callOptions } = options;
-    for (let before; ;) {
-      const { versions } = await this.entityHistory({ ...params, limit: pageSize, before }, callOptions);
-      yield* versions;
-      if (versions.length < pageSize) return;
-      before = versions[versions.length - 1].version;
-    }
+    yield* pagesBefore((before) => this.entityHistory({ ...params, limit: pageSize, before }, callOptions), pageSize);
   }
 
   /**
@@ -226,12 +234,7 @@ export class Revstore {
    */
   async *iterVersions(params, options = {}) {
     const { pageSize = 1000, ...callOptions } = options;
-    for (let before; ;) {
-      const { versions } = await this.versionList({ ...params, limit: pageSize, before }, callOptions);
-      yield* versions;
-      if (versions.length < pageSize) return;
-      before = versions[versions.length - 1].version;
-    }
+    yield* pagesBefore((before) => this.versionList({ ...params, limit: pageSize, before }, callOptions), pageSize);
   }
 
   /** Every session. @param {{signal?: AbortSignal, pageSize?: number}} [options] */

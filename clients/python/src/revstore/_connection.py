@@ -117,47 +117,38 @@ class Connection:
         finally:
             self._forget(request_id)
 
-    def call_blocking(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
-        """``call`` for a thread that blocks until the result is in."""
-        request_id, future = self.send(method, params)
-        try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            self.notify("$/cancelRequest", {"id": request_id})
-            raise TimeoutError(f"{method} did not answer within {timeout} s; it was cancelled") from None
-        finally:
-            self._forget(request_id)
-
     def send(self, method: str, params: dict[str, Any] | None = None, *,
              on_result: Callable[[Any], None] | None = None) -> tuple[int, "concurrent.futures.Future[Any]"]:
         """Queues the request now, so it is ordered before any request sent after this call.
         ``on_result`` runs on the reader thread as the result is read, before later messages."""
-        ((request_id, future),) = self.send_batch([(method, params)], on_result=on_result, as_batch=False)
-        return request_id, future
-
-    def send_batch(self, calls: Sequence[tuple[str, Optional[dict[str, Any]]]], *, on_result: Callable[[Any], None] | None = None,
-                   as_batch: bool = True) -> list[tuple[int, "concurrent.futures.Future[Any]"]]:
-        """Queues ``calls`` as one JSON-RPC batch (one line), each with its own future."""
-        sent: list[tuple[int, concurrent.futures.Future[Any]]] = []
-        messages: list[dict[str, Any]] = []
         with self._lock:
-            if self._closed:
-                raise ClientClosedError("this client was closed; spawn a new one")
-            if self._exit_error is not None:
-                raise self._exit_error
-            for method, params in calls:
-                self._next_id += 1
-                future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-                self._pending[self._next_id] = future
-                if on_result is not None:
-                    self._on_result[self._next_id] = on_result
-                message: dict[str, Any] = {"jsonrpc": "2.0", "id": self._next_id, "method": method}
-                if params:
-                    message["params"] = {k: v for k, v in params.items() if v is not None}
-                messages.append(message)
-                sent.append((self._next_id, future))
-            self._outgoing.put(_line(messages if as_batch else messages[0]))
-        return sent
+            message, request = self._register(method, params, on_result)
+            self._outgoing.put(_line(message))
+        return request
+
+    def send_batch(self, calls: Sequence[tuple[str, Optional[dict[str, Any]]]]) -> list[tuple[int, "concurrent.futures.Future[Any]"]]:
+        """Queues ``calls`` as one JSON-RPC batch (one line), each with its own future."""
+        with self._lock:
+            registered = [self._register(method, params, None) for method, params in calls]
+            self._outgoing.put(_line([message for message, _ in registered]))
+        return [request for _, request in registered]
+
+    def _register(self, method: str, params: dict[str, Any] | None, on_result: Callable[[Any], None] | None
+                  ) -> tuple[dict[str, Any], tuple[int, "concurrent.futures.Future[Any]"]]:
+        """A numbered request and the future of its answer; called with the lock held."""
+        if self._closed:
+            raise ClientClosedError("this client was closed; spawn a new one")
+        if self._exit_error is not None:
+            raise self._exit_error
+        self._next_id += 1
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self._pending[self._next_id] = future
+        if on_result is not None:
+            self._on_result[self._next_id] = on_result
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": self._next_id, "method": method}
+        if params:
+            message["params"] = {k: v for k, v in params.items() if v is not None}
+        return message, (self._next_id, future)
 
     def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
@@ -264,10 +255,9 @@ class Connection:
 
     async def close(self) -> Optional[int]:
         """Closes stdin and waits; then SIGTERM and waits; then SIGKILL. Returns the exit status."""
-        return await asyncio.get_running_loop().run_in_executor(None, self.close_blocking)
+        return await asyncio.get_running_loop().run_in_executor(None, self._close_and_wait)
 
-    def close_blocking(self) -> Optional[int]:
-        """``close`` for a thread that blocks until the server has exited."""
+    def _close_and_wait(self) -> Optional[int]:
         with self._lock:
             if not self._closed:
                 self._closed = True

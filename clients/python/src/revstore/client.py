@@ -32,6 +32,18 @@ def _written(result: EntityWriteResult) -> Entity:
     return result.entity
 
 
+async def _pages_before(fetch: Any, page_size: int) -> AsyncIterator[Any]:
+    """Pages of versions newest first: each next page is fetched ``before`` the last version seen."""
+    before: int | None = None
+    while True:
+        versions = await fetch(before)
+        for version in versions:
+            yield version
+        if len(versions) < page_size:
+            return
+        before = versions[-1].version
+
+
 class Revstore:
     """A running revstore server and the calls it answers.
 
@@ -358,25 +370,15 @@ class Revstore:
     async def iter_history(self, session: str, type: str, id: str, *, at: At | None = None, branch: str | None = None,
                            page_size: int = 1000) -> AsyncIterator[Entity]:
         """Every version of an entity, newest first (``entity_history`` page after page)."""
-        before: int | None = None
-        while True:
-            versions = await self.entity_history(session, type, id, limit=page_size, before=before, at=at, branch=branch)
-            for version in versions:
-                yield version
-            if len(versions) < page_size:
-                return
-            before = versions[-1].version
+        async for version in _pages_before(lambda before: self.entity_history(session, type, id, limit=page_size, before=before,
+                                                                               at=at, branch=branch), page_size):
+            yield version
 
     async def iter_versions(self, session: str, *, branch: str | None = None, page_size: int = 1000) -> AsyncIterator[VersionInfo]:
         """Every version of a branch through its ancestry, newest first (``version_list`` page after page)."""
-        before: int | None = None
-        while True:
-            versions = await self.version_list(session, branch=branch, limit=page_size, before=before)
-            for version in versions:
-                yield version
-            if len(versions) < page_size:
-                return
-            before = versions[-1].version
+        async for version in _pages_before(lambda before: self.version_list(session, branch=branch, limit=page_size, before=before),
+                                           page_size):
+            yield version
 
     async def iter_sessions(self, *, page_size: int = 1000) -> AsyncIterator[SessionInfo]:
         """Every session (``session_list`` page after page)."""
