@@ -52,10 +52,11 @@ test-protocol:
 test-examples: dist
 	$(PYTHON) scripts/run_readme_examples.py README.md
 
-# One virtual environment for the Python suites: the client (editable) and the MCP SDK.
+# One virtual environment for the Python suites: the client (editable) with its LangGraph
+# checkpointers, and the MCP SDK.
 venv:
 	$(PYTHON) -m venv $(PY_VENV)
-	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[test]' -r tests/mcp/requirements.txt
+	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check -e 'clients/python[test,langgraph]' -r tests/mcp/requirements.txt
 
 # The Python client against the release build.
 test-python: release venv
@@ -69,14 +70,15 @@ test-mcp: release venv
 test-node: release
 	cd clients/node && REVSTORE_BIN=$(CURDIR)/$(RELEASE_BIN) node --test test/
 
-bench: release
+bench: release venv
 	$(PYTHON) bench/transport.py
 	$(PYTHON) bench/engine.py
 	$(PYTHON) bench/branches.py
 	$(PYTHON) bench/queries.py
 	$(PYTHON) bench/events.py
 	$(PYTHON) bench/storage.py
-	$(PYTHON) bench/requests.py
+	$(PYTHON) bench/request_path.py
+	$(PY_VENV)/bin/python bench/langgraph.py
 
 clean:
 	rm -rf .build dist bench/bin bench/results $(PY_VENV)

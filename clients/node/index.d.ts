@@ -59,7 +59,7 @@ export interface TypeDefinition {
 }
 export interface Event {
   cursor: number; kind: 'committed' | 'branchCreated' | 'branchDeleted' | 'tagSet' | 'tagDeleted' | 'reviewed' | 'turnStaged'
-    | 'sessionCreated' | 'sessionDeleted' | 'compacted';
+    | 'sessionCreated' | 'sessionDeleted' | 'compacted' | 'purged';
   session: string; branch?: string; version?: number; at: string; actor?: string; message?: string; changes?: Change[]; detail?: Data;
 }
 export interface InitializeResult {
@@ -70,6 +70,8 @@ export interface InitializeResult {
 
 export type Op =
   | { op: 'put'; type: string; id?: string; data: DataInput; ifVersion?: number }
+  /** Creates the entity unless it exists; an existing one (even a tombstone) is left as it is. */
+  | { op: 'create'; type: string; id: string; data: DataInput }
   | { op: 'patch'; type: string; id: string; patch: DataInput; ifVersion?: number }
   | { op: 'patch'; type: string; id: string; jsonPatch: JSONPatchOperation[]; ifVersion?: number }
   | { op: 'delete'; type: string; id: string; ifVersion?: number }
@@ -84,6 +86,8 @@ export interface PageOptions extends CallOptions { pageSize?: number }
 export interface QueryParams {
   type?: string; where?: Data; orderBy?: string[]; limit?: number; offset?: number;
   includeDeleted?: boolean; count?: boolean; expand?: string[];
+  /** Every branch at once: each entity in the version last written of it on any branch; takes no branch, at, turn or expand. */
+  allBranches?: boolean;
 }
 
 export interface SpawnOptions {
@@ -107,7 +111,9 @@ export class Revstore {
   sessionList(params?: { limit?: number; after?: string }, options?: CallOptions): Promise<{ sessions: SessionInfo[]; next: string | null }>;
   sessionDelete(params: { session: string }): Promise<{ deleted: true }>;
   sessionCheckout(params: { session: string; branch: string }): Promise<SessionInfo>;
-  sessionCompact(params: { session: string; keepLast?: number; keepSince?: string; dryRun?: boolean }): Promise<{ removedVersions: number; removedEntityVersions: number; keptVersions: number }>;
+  sessionCopy(params: { session: string; to: string }): Promise<SessionInfo>;
+  sessionCompact(params: { session: string; keepLast?: number; keepSince?: string; keep?: { branch?: string; at: number }[]; dryRun?: boolean }): Promise<{ removedVersions: number; removedEntityVersions: number; keptVersions: number }>;
+  entityPurge(params: { session: string; entities: { type: string; id: string }[] }): Promise<{ removedEntities: number; removedEntityVersions: number }>;
   session(name?: string, options?: { create?: boolean; metadata?: Data; branch?: string }): Promise<Session>;
 
   commit(params: { session: string; ops: Op[]; allowEmpty?: boolean; metadata?: Data } & WriteOptions): Promise<CommitResult>;

@@ -78,6 +78,15 @@ struct CommitBuilder {
             entity.deleted = false
             update(reference, entity)
 
+        case .create(let type, let id, let data):
+            let reference = try load(type: type, id: id, path: path)
+            var entity = working[reference]!
+            let value = try objectData(data, type: type, path: "\(path).data")
+            guard !entity.exists else { return }
+            entity.data = value
+            entity.deleted = false
+            update(reference, entity)
+
         case .patch(let type, let id, let patch, let ifVersion):
             let reference = try load(type: type, id: id, path: path)
             var entity = working[reference]!

@@ -9,6 +9,8 @@ extension CommitOperation {
             fields = ["op": "put", "type": .string(type), "data": data]
             if let id { fields["id"] = .string(id) }
             if let ifVersion { fields["ifVersion"] = .integer(ifVersion) }
+        case .create(let type, let id, let data):
+            fields = ["op": "create", "type": .string(type), "id": .string(id), "data": data]
         case .patch(let type, let id, let patch, let ifVersion):
             fields = ["op": "patch", "type": .string(type), "id": .string(id), "patch": patch]
             if let ifVersion { fields["ifVersion"] = .integer(ifVersion) }
@@ -35,6 +37,7 @@ extension CommitOperation {
         let ifVersion = json["ifVersion"]?.intValue
         switch json["op"]?.stringValue {
         case "put": self = .put(type: type, id: id, data: json["data"] ?? .object([:]), ifVersion: ifVersion)
+        case "create": self = .create(type: type, id: id ?? "", data: json["data"] ?? .object([:]))
         case "patch":
             if let operations = json["jsonPatch"]?.arrayValue {
                 self = .jsonPatch(type: type, id: id ?? "", operations: operations, ifVersion: ifVersion)

@@ -4,6 +4,8 @@ import RevstoreJSON
 public enum CommitOperation: Sendable, Equatable {
     /// Creates or replaces; a nil id gets a server-made UUID. `ifVersion: 0`: must not exist.
     case put(type: String, id: String?, data: JSONValue, ifVersion: Int?)
+    /// Creates the entity unless it exists; an existing one (even a tombstone) is left as it is.
+    case create(type: String, id: String, data: JSONValue)
     /// RFC 7396 merge patch of an existing entity.
     case patch(type: String, id: String, patch: JSONValue, ifVersion: Int?)
     /// RFC 6902 JSON Patch of an existing entity: appending to a long list sends one element.

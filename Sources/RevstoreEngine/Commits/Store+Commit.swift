@@ -57,7 +57,8 @@ extension Store {
             let newID = newID ?? Identifier.make()
             request.operations = [.fork(type: type, id: id, newID: newID, patch: patch)]
             target = (type, newID)
-        case .patch(let type, let id, _, _), .jsonPatch(let type, let id, _, _), .delete(let type, let id, _), .restore(let type, let id, _):
+        case .create(let type, let id, _), .patch(let type, let id, _, _), .jsonPatch(let type, let id, _, _), .delete(let type, let id, _),
+             .restore(let type, let id, _):
             target = (type, id)
         case nil:
             target = ("", "")

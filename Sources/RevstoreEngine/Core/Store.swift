@@ -28,6 +28,9 @@ public final class Store: Sendable {
             guard !db.configuration.readonly else { return }
             try db.run("PRAGMA synchronous = \(synchronous)")
             try db.run("PRAGMA foreign_keys = ON")
+            // Removed data (a deleted session, purged entities, compacted versions) is overwritten,
+            // not left readable in free space.
+            try db.run("PRAGMA secure_delete = ON")
         }
         switch configuration.location {
         case .memory:

@@ -5,7 +5,7 @@ import RevstoreJSON
 /// written out as it is.
 public struct Event: Sendable, Equatable, JSONWritable {
     public enum Kind: String, Sendable, CaseIterable {
-        case committed, branchCreated, branchDeleted, tagSet, tagDeleted, reviewed, turnStaged, sessionCreated, sessionDeleted, compacted
+        case committed, branchCreated, branchDeleted, tagSet, tagDeleted, reviewed, turnStaged, sessionCreated, sessionDeleted, compacted, purged
     }
 
     /// Store-wide and increasing.

@@ -13,22 +13,44 @@ public struct CompactionReport: Sendable, Equatable {
     }
 }
 
+/// A version that compaction must keep: `version` as `branch` (default: the session's default
+/// branch) sees it.
+public struct KeepPoint: Sendable, Equatable {
+    public var branch: String?
+    public var version: Int
+
+    public init(branch: String? = nil, version: Int) {
+        self.branch = branch
+        self.version = version
+    }
+}
+
+/// What `entity/purge` removed.
+public struct PurgeReport: Sendable, Equatable {
+    public var removedEntities: Int
+    public var removedEntityVersions: Int
+
+    public var json: JSONValue {
+        ["removedEntities": .integer(removedEntities), "removedEntityVersions": .integer(removedEntityVersions)]
+    }
+}
+
 extension Store {
     /// Removes versions outside the retention window and every entity version no retained
     /// version reads. A version is retained when it is among the last `keepLast` of its branch,
-    /// or was created at or after `keepSince`, or is protected: a branch head, a version a
-    /// branch was created from, a tagged version, a branch's latest approved version, or the
-    /// base of an open turn. Every retained version reads exactly as before.
-    public func submitCompact(session: String, keepLast: Int?, keepSince: String?, dryRun: Bool) -> WriteTicket<CompactionReport> {
+    /// or was created at or after `keepSince`, or is one of `keep`, or is protected: a branch
+    /// head, a version a branch was created from, a tagged version, a branch's latest approved
+    /// version, or the base of an open turn. Every retained version reads exactly as before.
+    public func submitCompact(session: String, keepLast: Int?, keepSince: String?, keep: [KeepPoint] = [], dryRun: Bool) -> WriteTicket<CompactionReport> {
         submitWrite { db in
-            guard keepLast != nil || keepSince != nil else {
-                throw EngineError.invalidArgument("give keepLast, keepSince, or both", path: "keepLast")
+            guard keepLast != nil || keepSince != nil || !keep.isEmpty else {
+                throw EngineError.invalidArgument("give keepLast, keepSince or keep: what to keep besides branch heads and other protected versions", path: "keepLast")
             }
             if let keepLast, keepLast < 1 { throw EngineError.invalidArgument("keepLast must be at least 1", path: "keepLast") }
             let sessionRow = try db.sessionRow(session)
             var report = CompactionReport(removedVersions: 0, removedEntityVersions: 0, keptVersions: 0)
             try db.inSavepoint {
-                report = try Self.compact(db, session: sessionRow, keepLast: keepLast, keepSince: keepSince)
+                report = try Self.compact(db, session: sessionRow, keepLast: keepLast, keepSince: keepSince, keep: keep)
                 return dryRun ? .rollback : .commit
             }
             if !dryRun { try db.appendEvent(.compacted, session: session, detail: report.json) }
@@ -36,7 +58,47 @@ extension Store {
         }
     }
 
-    private static func compact(_ db: Database, session: SessionRow, keepLast: Int?, keepSince: String?) throws -> CompactionReport {
+    /// Removes every version of the given entities from every branch of the session, as if
+    /// they had never been written: history, reads at old versions and lineage no longer show
+    /// them, and with `secure_delete` their bytes are overwritten in the file. Entities that do
+    /// not exist are skipped.
+    public func submitPurge(session: String, entities: [(type: String, id: String)]) -> WriteTicket<PurgeReport> {
+        submitWrite { db in
+            for (index, entity) in entities.enumerated() {
+                try Names.checkType(entity.type, path: "entities.\(index).type")
+                try Names.checkEntityID(entity.id, path: "entities.\(index).id")
+            }
+            let sessionRow = try db.sessionRow(session)
+            var keys: [Int64] = []
+            var purged: [JSONValue] = []
+            for entity in entities {
+                guard let key = try db.entityKey(session: sessionRow, type: entity.type, id: entity.id), !keys.contains(key) else { continue }
+                keys.append(key)
+                purged.append(["type": .string(entity.type), "id": .string(entity.id)])
+            }
+            guard !keys.isEmpty else { return PurgeReport(removedEntities: 0, removedEntityVersions: 0) }
+            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS doomed_row(id INTEGER PRIMARY KEY)")
+            try db.execute(sql: "DELETE FROM temp.doomed_row")
+            try db.run("INSERT INTO temp.doomed_row(id) SELECT id FROM entity_version WHERE entity_key IN (SELECT value FROM json_each(?))",
+                       [JSONValue.array(keys.map { .integer(Int($0)) }).canonicalText])
+            try Self.removeDoomedRows(db)
+            let removedEntityVersions = db.changesCount
+            try db.run("DELETE FROM entity WHERE key IN (SELECT value FROM json_each(?))", [JSONValue.array(keys.map { .integer(Int($0)) }).canonicalText])
+            let report = PurgeReport(removedEntities: keys.count, removedEntityVersions: removedEntityVersions)
+            try db.appendEvent(.purged, session: session, detail: ["entities": .array(purged), "removedEntities": .integer(report.removedEntities),
+                                                                   "removedEntityVersions": .integer(report.removedEntityVersions)])
+            return report
+        }
+    }
+
+    /// Deletes the rows listed in `temp.doomed_row`; a kept delta whose base goes is stored whole
+    /// first, so no keyframe a kept version needs is lost. `changesCount` is then the rows deleted.
+    private static func removeDoomedRows(_ db: Database) throws {
+        try EntityData.makeKeyframes(db, where: "v.base_id IN (SELECT id FROM temp.doomed_row) AND v.id NOT IN (SELECT id FROM temp.doomed_row)")
+        try db.run("DELETE FROM entity_version WHERE id IN (SELECT id FROM temp.doomed_row)")
+    }
+
+    private static func compact(_ db: Database, session: SessionRow, keepLast: Int?, keepSince: String?, keep: [KeepPoint]) throws -> CompactionReport {
         let branches = try db.fetchAll(BranchRow.self, "SELECT \(BranchRow.columns) FROM branch WHERE session_id = ?", [session.id])
         try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS keep_point(branch_id INTEGER NOT NULL, number INTEGER NOT NULL, PRIMARY KEY(branch_id, number)) WITHOUT ROWID")
         try db.execute(sql: "DELETE FROM temp.keep_point")
@@ -62,6 +124,13 @@ extension Store {
                            [branch.id, keepSince])
             }
         }
+        for (index, point) in keep.enumerated() {
+            let branch = try db.branchRow(session: session, name: point.branch)
+            guard (1...branch.head).contains(point.version) else {
+                throw EngineError.invalidArgument("version \(point.version) is not on branch \(branch.name), whose head is \(branch.head)", path: "keep.\(index).at")
+            }
+            try protect(branch, point.version)
+        }
         for tag in try db.fetchAll(Row.self, "SELECT branch_id, version FROM tag WHERE session_id = ?", [session.id]) {
             if let branch = byID[tag["branch_id"]] { try protect(branch, tag["version"]) }
         }
@@ -77,9 +146,7 @@ extension Store {
                 SELECT 1 FROM temp.keep_point k WHERE k.branch_id = entity_version.branch_id
                 AND k.number >= entity_version.valid_from AND (entity_version.valid_to IS NULL OR k.number < entity_version.valid_to))
             """, [session.id])
-        // A kept delta whose base goes is stored whole first: no keyframe a kept version needs is lost.
-        try EntityData.makeKeyframes(db, where: "v.base_id IN (SELECT id FROM temp.doomed_row) AND v.id NOT IN (SELECT id FROM temp.doomed_row)")
-        try db.run("DELETE FROM entity_version WHERE id IN (SELECT id FROM temp.doomed_row)")
+        try removeDoomedRows(db)
         let removedEntityVersions = db.changesCount
         try db.run("DELETE FROM entity WHERE session_id = ? AND NOT EXISTS (SELECT 1 FROM entity_version v WHERE v.entity_key = entity.key)", [session.id])
         try db.run("""

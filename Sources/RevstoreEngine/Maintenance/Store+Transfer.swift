@@ -11,70 +11,81 @@ extension Store {
     public static let exportFormat = 1
 
     public func export(session name: String) throws(EngineError) -> [JSONValue] {
-        try read { db in
-            let session = try db.sessionRow(name)
-            let branchNames = try db.branchNames(session: session)
-            func branch(_ id: Int64?) -> JSONValue { id.flatMap { branchNames[$0] }.map(JSONValue.string) ?? .null }
-            func text(_ row: Row, _ column: String) -> JSONValue { (row[column] as String?).map(JSONValue.string) ?? .null }
-            func parsed(_ row: Row, _ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
+        try read { db in try Self.export(session: name, in: db) }
+    }
 
-            var lines: [JSONValue] = [[
-                "revstoreExport": .integer(Self.exportFormat), "session": .string(session.name), "createdAt": .string(session.createdAt),
-                "metadata": try JSONParser.parse(session.metadata), "defaultBranch": .string(session.defaultBranch),
-            ]]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM branch WHERE session_id = ? ORDER BY id", arguments: [session.id]) {
-                lines.append(["branch": ["name": text(row, "name"), "head": .integer(row["head"]), "baseBranch": branch(row["base_branch_id"]),
-                                         "baseVersion": .integer(row["base_version"]), "createdAt": text(row, "created_at")]])
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT v.* FROM version v JOIN branch b ON b.id = v.branch_id WHERE b.session_id = ? ORDER BY b.id, v.number
-                """, arguments: [session.id]) {
-                lines.append(["version": [
-                    "branch": branch(row["branch_id"]), "number": .integer(row["number"]), "createdAt": text(row, "created_at"),
-                    "actor": text(row, "actor"), "message": text(row, "message"), "metadata": try parsed(row, "metadata"), "turn": text(row, "turn"),
-                    "changeCount": .integer(row["change_count"]), "pruned": .bool(row["pruned"]),
-                    "review": ["status": text(row, "review_status"), "submittedAt": text(row, "submitted_at"), "submittedBy": text(row, "submitted_by"),
-                               "reviewedAt": text(row, "reviewed_at"), "reviewedBy": text(row, "reviewed_by"), "notes": text(row, "review_notes")],
-                ]])
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT e.type AS entity_type, e.entity_id, v.branch_id, v.valid_from, v.valid_to, v.number, v.change, v.version_id,
-                    v.parent_version_id, v.lineage_id, \(EntityData.expression("v")) AS whole, v.deleted, v.created_at, v.created_at_version,
-                    v.created_by, v.updated_at, v.updated_by, v.deleted_at, v.deleted_by
-                FROM entity_version v JOIN entity e ON e.key = v.entity_key WHERE e.session_id = ? ORDER BY v.id
-                """, arguments: [session.id]) {
-                lines.append(["entityVersion": [
-                    "type": text(row, "entity_type"), "id": text(row, "entity_id"), "branch": branch(row["branch_id"]),
-                    "validFrom": .integer(row["valid_from"]), "validTo": (row["valid_to"] as Int?).map(JSONValue.integer) ?? .null,
-                    "number": .integer(row["number"]), "change": text(row, "change"), "versionId": text(row, "version_id"),
-                    "parentVersionId": text(row, "parent_version_id"), "lineageId": text(row, "lineage_id"), "data": try parsed(row, "whole"),
-                    "deleted": .bool(row["deleted"]), "createdAt": text(row, "created_at"), "createdAtVersion": .integer(row["created_at_version"]),
-                    "createdBy": text(row, "created_by"), "updatedAt": text(row, "updated_at"), "updatedBy": text(row, "updated_by"),
-                    "deletedAt": text(row, "deleted_at"), "deletedBy": text(row, "deleted_by"),
-                ]])
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM tag WHERE session_id = ? ORDER BY name", arguments: [session.id]) {
-                lines.append(["tag": ["name": text(row, "name"), "branch": branch(row["branch_id"]), "version": .integer(row["version"]),
-                                      "createdAt": text(row, "created_at")]])
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM turn WHERE session_id = ? ORDER BY created_at, id", arguments: [session.id]) {
-                let id: String = row["id"]
-                let operations = try String.fetchAll(db, sql: "SELECT operation FROM turn_op WHERE turn_id = ? ORDER BY position", arguments: [id])
-                lines.append(["turn": [
-                    "id": .string(id), "branch": branch(row["branch_id"]), "baseVersion": .integer(row["base_version"]), "status": text(row, "status"),
-                    "message": text(row, "message"), "metadata": try parsed(row, "metadata"), "actor": text(row, "actor"),
-                    "createdAt": text(row, "created_at"), "version": (row["version"] as Int?).map(JSONValue.integer) ?? .null,
-                    "ops": .array(try operations.map { try JSONParser.parse($0) }),
-                ]])
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT m.* FROM merge_record m JOIN branch b ON b.id = m.target_branch_id WHERE b.session_id = ? ORDER BY m.rowid
-                """, arguments: [session.id]) {
-                lines.append(["merge": ["target": branch(row["target_branch_id"]), "source": branch(row["source_branch_id"]),
-                                        "sourceVersion": .integer(row["source_version"]), "targetVersion": .integer(row["target_version"])]])
-            }
-            return lines
+    /// Copies a session with its whole history under a new name, in one transaction: the copy
+    /// has every branch, version, tag, turn and entity version of the original, with new entity
+    /// version and turn ids.
+    public func submitCopy(session name: String, to copy: String) -> WriteTicket<Session> {
+        submitWrite { db in
+            try Self.importSession(try Self.export(session: name, in: db), as: copy, in: db, detail: ["copiedFrom": .string(name)])
         }
+    }
+
+    private static func export(session name: String, in db: Database) throws -> [JSONValue] {
+        let session = try db.sessionRow(name)
+        let branchNames = try db.branchNames(session: session)
+        func branch(_ id: Int64?) -> JSONValue { id.flatMap { branchNames[$0] }.map(JSONValue.string) ?? .null }
+        func text(_ row: Row, _ column: String) -> JSONValue { (row[column] as String?).map(JSONValue.string) ?? .null }
+        func parsed(_ row: Row, _ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
+
+        var lines: [JSONValue] = [[
+            "revstoreExport": .integer(Self.exportFormat), "session": .string(session.name), "createdAt": .string(session.createdAt),
+            "metadata": try JSONParser.parse(session.metadata), "defaultBranch": .string(session.defaultBranch),
+        ]]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM branch WHERE session_id = ? ORDER BY id", arguments: [session.id]) {
+            lines.append(["branch": ["name": text(row, "name"), "head": .integer(row["head"]), "baseBranch": branch(row["base_branch_id"]),
+                                     "baseVersion": .integer(row["base_version"]), "createdAt": text(row, "created_at")]])
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT v.* FROM version v JOIN branch b ON b.id = v.branch_id WHERE b.session_id = ? ORDER BY b.id, v.number
+            """, arguments: [session.id]) {
+            lines.append(["version": [
+                "branch": branch(row["branch_id"]), "number": .integer(row["number"]), "createdAt": text(row, "created_at"),
+                "actor": text(row, "actor"), "message": text(row, "message"), "metadata": try parsed(row, "metadata"), "turn": text(row, "turn"),
+                "changeCount": .integer(row["change_count"]), "pruned": .bool(row["pruned"]),
+                "review": ["status": text(row, "review_status"), "submittedAt": text(row, "submitted_at"), "submittedBy": text(row, "submitted_by"),
+                           "reviewedAt": text(row, "reviewed_at"), "reviewedBy": text(row, "reviewed_by"), "notes": text(row, "review_notes")],
+            ]])
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT e.type AS entity_type, e.entity_id, v.branch_id, v.valid_from, v.valid_to, v.number, v.change, v.version_id,
+                v.parent_version_id, v.lineage_id, \(EntityData.expression("v")) AS whole, v.deleted, v.created_at, v.created_at_version,
+                v.created_by, v.updated_at, v.updated_by, v.deleted_at, v.deleted_by
+            FROM entity_version v JOIN entity e ON e.key = v.entity_key WHERE e.session_id = ? ORDER BY v.id
+            """, arguments: [session.id]) {
+            lines.append(["entityVersion": [
+                "type": text(row, "entity_type"), "id": text(row, "entity_id"), "branch": branch(row["branch_id"]),
+                "validFrom": .integer(row["valid_from"]), "validTo": (row["valid_to"] as Int?).map(JSONValue.integer) ?? .null,
+                "number": .integer(row["number"]), "change": text(row, "change"), "versionId": text(row, "version_id"),
+                "parentVersionId": text(row, "parent_version_id"), "lineageId": text(row, "lineage_id"), "data": try parsed(row, "whole"),
+                "deleted": .bool(row["deleted"]), "createdAt": text(row, "created_at"), "createdAtVersion": .integer(row["created_at_version"]),
+                "createdBy": text(row, "created_by"), "updatedAt": text(row, "updated_at"), "updatedBy": text(row, "updated_by"),
+                "deletedAt": text(row, "deleted_at"), "deletedBy": text(row, "deleted_by"),
+            ]])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM tag WHERE session_id = ? ORDER BY name", arguments: [session.id]) {
+            lines.append(["tag": ["name": text(row, "name"), "branch": branch(row["branch_id"]), "version": .integer(row["version"]),
+                                  "createdAt": text(row, "created_at")]])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM turn WHERE session_id = ? ORDER BY created_at, id", arguments: [session.id]) {
+            let id: String = row["id"]
+            let operations = try String.fetchAll(db, sql: "SELECT operation FROM turn_op WHERE turn_id = ? ORDER BY position", arguments: [id])
+            lines.append(["turn": [
+                "id": .string(id), "branch": branch(row["branch_id"]), "baseVersion": .integer(row["base_version"]), "status": text(row, "status"),
+                "message": text(row, "message"), "metadata": try parsed(row, "metadata"), "actor": text(row, "actor"),
+                "createdAt": text(row, "created_at"), "version": (row["version"] as Int?).map(JSONValue.integer) ?? .null,
+                "ops": .array(try operations.map { try JSONParser.parse($0) }),
+            ]])
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT m.* FROM merge_record m JOIN branch b ON b.id = m.target_branch_id WHERE b.session_id = ? ORDER BY m.rowid
+            """, arguments: [session.id]) {
+            lines.append(["merge": ["target": branch(row["target_branch_id"]), "source": branch(row["source_branch_id"]),
+                                    "sourceVersion": .integer(row["source_version"]), "targetVersion": .integer(row["target_version"])]])
+        }
+        return lines
     }
 
     /// Recreates an exported session under its own name, keeping every id; or, given `name`,
@@ -85,30 +96,34 @@ extension Store {
     /// `sessionCreated` event.
     public func submitImport(_ lines: [JSONValue], as name: String? = nil) -> WriteTicket<Session> {
         submitWrite { db in
-            guard let header = lines.first, header["revstoreExport"]?.intValue == Self.exportFormat,
-                  let exported = header["session"]?.stringValue else {
-                throw EngineError.invalidArgument("the first line is not the header of a revstore export (format \(Self.exportFormat))", path: "line 1")
-            }
-            let sessionName = name ?? exported
-            try Names.checkSession(sessionName, path: "session")
-            if try db.fetchOne(Int64.self, "SELECT id FROM session WHERE name = ?", [sessionName]) != nil {
-                throw EngineError(.alreadyExists, "Session \"\(sessionName)\" already exists.", ["kind": "session", "session": .string(sessionName)])
-            }
-            var importer = SessionImporter(db: db, renewingIDs: name != nil)
-            try importer.session(sessionName, header)
-            for (index, line) in lines.enumerated().dropFirst() {
-                do {
-                    try importer.line(line)
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    throw EngineError(.alreadyExists, "Line \(index + 1) names an entity version or turn this store already has; import under another name (as) to copy the session.",
-                                      ["kind": "session", "session": .string(sessionName), "line": .integer(index + 1)])
-                } catch {
-                    throw EngineError(error).with("line", .integer(index + 1))
-                }
-            }
-            try db.appendEvent(.sessionCreated, session: sessionName, detail: ["importedFrom": .string(exported)])
-            return try Self.session(try db.sessionRow(sessionName), in: db)
+            try Self.importSession(lines, as: name, in: db, detail: ["importedFrom": lines.first?["session"] ?? .null])
         }
+    }
+
+    private static func importSession(_ lines: [JSONValue], as name: String?, in db: Database, detail: JSONValue) throws -> Session {
+        guard let header = lines.first, header["revstoreExport"]?.intValue == Self.exportFormat,
+              let exported = header["session"]?.stringValue else {
+            throw EngineError.invalidArgument("the first line is not the header of a revstore export (format \(Self.exportFormat))", path: "line 1")
+        }
+        let sessionName = name ?? exported
+        try Names.checkSession(sessionName, path: "session")
+        if try db.fetchOne(Int64.self, "SELECT id FROM session WHERE name = ?", [sessionName]) != nil {
+            throw EngineError(.alreadyExists, "Session \"\(sessionName)\" already exists.", ["kind": "session", "session": .string(sessionName)])
+        }
+        var importer = SessionImporter(db: db, renewingIDs: name != nil)
+        try importer.session(sessionName, header)
+        for (index, line) in lines.enumerated().dropFirst() {
+            do {
+                try importer.line(line)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                throw EngineError(.alreadyExists, "Line \(index + 1) names an entity version or turn this store already has; import under another name (as) to copy the session.",
+                                  ["kind": "session", "session": .string(sessionName), "line": .integer(index + 1)])
+            } catch {
+                throw EngineError(error).with("line", .integer(index + 1))
+            }
+        }
+        try db.appendEvent(.sessionCreated, session: sessionName, detail: detail)
+        return try Self.session(try db.sessionRow(sessionName), in: db)
     }
 }
 

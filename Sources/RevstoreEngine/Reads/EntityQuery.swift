@@ -14,13 +14,17 @@ public struct EntityQuery: Sendable {
     public var count: Bool
     /// Ref fields whose ids are replaced by the referenced entities, as of the same version.
     public var expand: [String]
+    /// Every branch of the session at once: each entity in the version last written of it on
+    /// any branch, instead of the entities visible at one position.
+    public var allBranches: Bool
 
     public static let defaultLimit = 100
     public static let maximumLimit = 10_000
 
     public init(type: String? = nil, filter: JSONValue? = nil, orderBy: [String] = [], limit: Int = defaultLimit,
-                offset: Int = 0, includeDeleted: Bool = false, count: Bool = false, expand: [String] = []) {
+                offset: Int = 0, includeDeleted: Bool = false, count: Bool = false, expand: [String] = [], allBranches: Bool = false) {
         self.expand = expand
+        self.allBranches = allBranches
         self.type = type
         self.filter = filter
         self.orderBy = orderBy

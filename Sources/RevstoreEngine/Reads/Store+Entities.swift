@@ -28,7 +28,15 @@ extension Store {
             throw EngineError.invalidArgument("limit must be 1-\(EntityQuery.maximumLimit)", path: "limit")
         }
         guard query.offset >= 0 else { throw EngineError.invalidArgument("offset must not be negative", path: "offset") }
+        if query.allBranches {
+            // One answer for every branch: no position on one of them applies, nor does expand's "as of the same version".
+            for (name, given) in [("branch", position.branch != nil), ("at", position.at != nil), ("turn", position.turn != nil), ("expand", !query.expand.isEmpty)] where given {
+                throw EngineError.invalidArgument("allBranches reads every branch at its latest; it cannot take \(name)", path: name)
+            }
+        }
         return try read(at: position) { db, resolved in
+            var resolved = resolved
+            if query.allBranches { resolved.branchNames = try db.branchNames(session: resolved.session) }
             let plan = try Self.plan(query, at: resolved, in: db)
             let total = query.count ? try Int.fetchOne(db, sql: "SELECT count(*) \(plan.from)", arguments: plan.arguments) : nil
             // Query SQL varies with each request, so it is not kept in the statement cache.
@@ -72,7 +80,7 @@ extension Store {
         let deleted = query.includeDeleted ? "" : " AND v.deleted = 0"
         let filter = condition.map { " AND \($0)" } ?? ""
 
-        if let type = query.type, compiler.usesIndexedField || orderCompiler.usesIndexedField {
+        if let type = query.type, !query.allBranches, compiler.usesIndexedField || orderCompiler.usesIndexedField {
             // The type is a checked identifier; as a literal it matches the partial indexes' WHERE.
             let visible = Database.visibilityCondition(resolved.segments)
             // CROSS JOIN keeps the rows as the outer loop, so the field's index can both select
@@ -80,7 +88,10 @@ extension Store {
             let from = "FROM entity_version v CROSS JOIN entity e ON e.key = v.entity_key WHERE v.type = '\(type)' AND \(visible.sql) AND e.session_id = ?\(deleted)\(filter)"
             return (from, visible.arguments + [resolved.session.id] + compiler.arguments, ordering, orderCompiler.arguments)
         }
-        let visible = Database.visibleRowExpression(resolved.segments)
+        // Row ids grow with every write, so an entity's greatest is the version last written of it.
+        let visible = query.allBranches
+            ? (sql: "(SELECT max(x.id) FROM entity_version x WHERE x.entity_key = e.key)", arguments: StatementArguments())
+            : Database.visibleRowExpression(resolved.segments)
         var arguments = visible.arguments + [resolved.session.id]
         var typeFilter = ""
         if let type = query.type {

@@ -183,6 +183,10 @@ extension Store {
         case .jsonPatch(let type, let id, _, _), .delete(let type, let id, _):
             try Names.checkType(type, path: "\(path).type")
             try Names.checkEntityID(id, path: "\(path).id")
+        case .create(let type, let id, let data):
+            try Names.checkType(type, path: "\(path).type")
+            try Names.checkEntityID(id, path: "\(path).id")
+            try object(data, "data")
         case .restore(let type, let id, let data):
             try Names.checkType(type, path: "\(path).type")
             try Names.checkEntityID(id, path: "\(path).id")

@@ -62,11 +62,12 @@ struct OperationParams: Decodable, Sendable {
             }
             switch op {
             case "put": return .put(type: type, id: id, data: try required(data, "data"), ifVersion: ifVersion)
+            case "create": return .create(type: type, id: try required(id, "id"), data: try required(data, "data"))
             case "patch": return try patchOperation(type: type, id: try required(id, "id"), patch: patch, jsonPatch: jsonPatch, ifVersion: ifVersion)
             case "delete": return .delete(type: type, id: try required(id, "id"), ifVersion: ifVersion)
             case "restore": return .restore(type: type, id: try required(id, "id"), data: data)
             case "fork": return .fork(type: type, id: try required(id, "id"), newID: newId, patch: patch)
-            default: throw RPCError.invalidParams("unknown op \"\(op)\"; ops are put, patch, delete, restore, fork", path: "op")
+            default: throw RPCError.invalidParams("unknown op \"\(op)\"; ops are put, create, patch, delete, restore, fork", path: "op")
             }
         }
     }

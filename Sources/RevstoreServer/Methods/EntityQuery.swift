@@ -34,13 +34,14 @@ struct EntityQueryRequest: ServerMethod, PositionedRequest {
     var includeDeleted: Bool?
     var count: Bool?
     var expand: [String]?
+    var allBranches: Bool?
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.read(Self.self) { request, call in
             let query = EntityQuery(type: request.type, filter: request.where, orderBy: request.orderBy ?? [],
                                     limit: request.limit ?? EntityQuery.defaultLimit, offset: request.offset ?? 0,
                                     includeDeleted: request.includeDeleted ?? false, count: request.count ?? false,
-                                    expand: request.expand ?? [])
+                                    expand: request.expand ?? [], allBranches: request.allBranches ?? false)
             return try context.store.query(at: request.position, query) { found in
                 call.respond(Response(entities: found.entities, total: found.total, version: found.version))
             }

@@ -92,10 +92,14 @@ export class Revstore {
   sessionList(params = {}, options) { return this.call('session/list', params, options); }
   /** @param {{session: string}} params */
   sessionDelete(params) { return this.call('session/delete', params); }
+  /** A copy of the session with its whole history, made by the server. @param {{session: string, to: string}} params */
+  sessionCopy(params) { return this.call('session/copy', params); }
   /** @param {{session: string, branch: string}} params */
   sessionCheckout(params) { return this.call('session/checkout', params); }
-  /** @param {{session: string, keepLast?: number, keepSince?: string, dryRun?: boolean}} params */
+  /** @param {{session: string, keepLast?: number, keepSince?: string, keep?: {branch?: string, at: number}[], dryRun?: boolean}} params */
   sessionCompact(params) { return this.call('session/compact', params); }
+  /** Every version of the entities, on every branch, removed for good. @param {{session: string, entities: {type: string, id: string}[]}} params */
+  entityPurge(params) { return this.call('entity/purge', params); }
 
   /**
    * A handle on a session; with `create`, it is created unless it exists.

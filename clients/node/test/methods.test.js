@@ -81,3 +81,21 @@ test('branches, turns, types, store, feed, shutdown', (t) => withServer(t, async
   await db.shutdown();
   await assert.rejects(db.ping(), ShuttingDownError);
 }));
+
+test('create ops, queries across branches, copies, purges, compaction that keeps chosen versions', (t) => withServer(t, async (db) => {
+  await db.sessionCreate({ session: 's' });
+  await db.commit({ session: 's', ops: [{ op: 'create', type: 'Log', id: 'a', data: { n: 1 } }] });
+  const again = await db.commit({ session: 's', ops: [{ op: 'create', type: 'Log', id: 'a', data: { n: 2 } }] });
+  assert.equal(again.created, false);
+  await db.branchCreate({ session: 's', name: 'alt', from: { at: 2 } });
+  await db.entityPut({ session: 's', branch: 'alt', type: 'Log', id: 'b', data: { n: 3 } });
+  const found = await db.entityQuery({ session: 's', type: 'Log', allBranches: true, orderBy: ['$id'] });
+  assert.deepEqual(found.entities.map((e) => [e.id, e.branch, e.data.n]), [['a', 'main', 1], ['b', 'alt', 3]]);
+  assert.equal((await db.sessionCopy({ session: 's', to: 't' })).session, 't');
+  assert.deepEqual(await db.entityPurge({ session: 's', entities: [{ type: 'Log', id: 'a' }] }), { removedEntities: 1, removedEntityVersions: 1 });
+  assert.equal((await db.entityGet({ session: 's', type: 'Log', id: 'a', at: 2 })).entity, null);
+  assert.deepEqual((await db.entityGet({ session: 't', type: 'Log', id: 'a', at: 2 })).entity.data, { n: 1 });
+  for (const n of [0, 1, 2]) await db.entityPut({ session: 't', type: 'Log', id: 'c', data: { n } });
+  assert.equal((await db.sessionCompact({ session: 't', keep: [{ at: 3 }] })).removedVersions, 2);
+  assert.deepEqual((await db.entityGet({ session: 't', type: 'Log', id: 'c', at: 3 })).entity.data, { n: 0 });
+}));

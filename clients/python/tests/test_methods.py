@@ -99,3 +99,25 @@ async def test_branches_turns_types_store(db):
     await db.shutdown()
     with pytest.raises(revstore.ShuttingDownError):
         await db.ping()
+
+
+async def test_copies_purges_and_queries_across_branches(db):
+    await db.session_create("s")
+    await db.commit("s", [{"op": "create", "type": "Log", "id": "a", "data": {"n": 1}}])
+    again = await db.commit("s", [{"op": "create", "type": "Log", "id": "a", "data": {"n": 2}}])
+    assert again.created is False
+    await db.branch_create("s", "alt", from_at=2)
+    await db.entity_put("s", "Log", {"n": 3}, id="b", branch="alt")
+    found = await db.entity_query("s", "Log", all_branches=True, order_by=["$id"])
+    assert [(e.id, e.branch, e.data["n"]) for e in found.entities] == [("a", "main", 1), ("b", "alt", 3)]
+    copy = await db.session_copy("s", "t")
+    assert isinstance(copy, models.SessionInfo) and copy.session == "t" and copy.version == 2
+    purged = await db.entity_purge("s", [("Log", "a"), ("Log", "missing")])
+    assert isinstance(purged, models.PurgeReport) and purged.removed_entities == 1 and purged.removed_entity_versions == 1
+    assert (await db.entity_get("s", "Log", "a", at=2)).entity is None
+    assert (await db.entity_get("t", "Log", "a", at=2)).entity.data == {"n": 1}
+    for n in range(3):
+        await db.entity_put("t", "Log", {"n": n}, id="c")
+    report = await db.session_compact("t", keep=[(None, 3)])
+    assert isinstance(report, models.CompactionReport) and report.removed_versions == 2
+    assert (await db.entity_get("t", "Log", "c", at=3)).entity.data == {"n": 0}

@@ -15,7 +15,7 @@ from .errors import (
     ParseError, ReadTimeoutError, RevstoreError, SchemaConflictError, ServerExitedError, ShuttingDownError, StorageError, ValidationError,
 )
 from .models import (
-    Branch, Change, CommitResult, CompactionReport, Difference, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
+    Branch, Change, CommitResult, CompactionReport, Difference, PurgeReport, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
     InitializeResult, MergeConflict, MergeResult, QueryResult, Review, SessionInfo, SessionPage, Tag, Turn, TypeDefinition,
     VersionInfo,
 )
@@ -27,7 +27,7 @@ __all__ = [
     "InternalError", "InvalidParamsError", "InvalidRequestError", "InvalidStateError", "MergeConflictError",
     "MessageTooLargeError", "MethodNotFoundError", "NotFoundError", "ParseError", "SchemaConflictError",
     "ReadTimeoutError", "ServerExitedError", "ShuttingDownError", "StorageError", "ValidationError",
-    "Branch", "Change", "CommitResult", "CompactionReport", "Difference", "Entity", "EntityResult", "EntityWriteResult",
+    "Branch", "Change", "CommitResult", "CompactionReport", "Difference", "PurgeReport", "Entity", "EntityResult", "EntityWriteResult",
     "Event", "FeedPage", "InitializeResult", "MergeConflict", "MergeResult", "QueryResult", "Review", "SessionInfo",
     "SessionPage", "Tag", "Turn", "TypeDefinition", "VersionInfo",
 ]

@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator, Literal, Optional, Sequence, Union
 from ._connection import DEFAULT_MAX_MESSAGE_BYTES, Connection
 from .errors import AlreadyExistsError
 from .models import (
-    Branch, CommitResult, CompactionReport, Difference, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
+    Branch, CommitResult, CompactionReport, Difference, PurgeReport, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
     InitializeResult, MergeResult, QueryResult, SessionInfo, SessionPage, Tag, Turn, TypeDefinition, VersionInfo,
 )
 
@@ -128,13 +128,26 @@ class Revstore:
     async def session_delete(self, session: str) -> None:
         await self.call("session/delete", {"session": session})
 
+    async def session_copy(self, session: str, to: str) -> SessionInfo:
+        """Copies a session with its whole history under a new name, on the server."""
+        return SessionInfo.model_validate(await self.call("session/copy", {"session": session, "to": to}))
+
     async def session_checkout(self, session: str, branch: str) -> SessionInfo:
         return SessionInfo.model_validate(await self.call("session/checkout", {"session": session, "branch": branch}))
 
     async def session_compact(self, session: str, *, keep_last: int | None = None, keep_since: str | None = None,
-                              dry_run: bool = False) -> CompactionReport:
-        result = await self.call("session/compact", {"session": session, "keepLast": keep_last, "keepSince": keep_since, "dryRun": dry_run or None})
+                              keep: Sequence[tuple[str | None, int]] = (), dry_run: bool = False) -> CompactionReport:
+        """Removes old versions; ``keep`` lists (branch, version) pairs to keep besides (branch
+        None: the default branch)."""
+        result = await self.call("session/compact", {"session": session, "keepLast": keep_last, "keepSince": keep_since,
+                                                     "keep": [{"branch": b, "at": v} if b else {"at": v} for b, v in keep] or None,
+                                                     "dryRun": dry_run or None})
         return CompactionReport.model_validate(result)
+
+    async def entity_purge(self, session: str, entities: Sequence[tuple[str, str]]) -> PurgeReport:
+        """Removes every version of the (type, id) entities from every branch, for good."""
+        result = await self.call("entity/purge", {"session": session, "entities": [{"type": t, "id": i} for t, i in entities]})
+        return PurgeReport.model_validate(result)
 
     async def session(self, name: str | None = None, *, create: bool = False, metadata: dict[str, Any] | None = None,
                       branch: str | None = None) -> "Session":
@@ -210,11 +223,14 @@ class Revstore:
     async def entity_query(self, session: str, type: str | None = None, *, where: dict[str, Any] | None = None,
                            order_by: Sequence[str] | None = None, limit: int | None = None, offset: int | None = None,
                            at: At | None = None, branch: str | None = None, turn: str | None = None, include_deleted: bool = False,
-                           count: bool = False, expand: Sequence[str] | None = None) -> QueryResult:
+                           count: bool = False, expand: Sequence[str] | None = None, all_branches: bool = False) -> QueryResult:
+        """With ``all_branches``, every branch at once: each entity in the version last written
+        of it on any branch (``Entity.branch`` says which)."""
         result = await self.call("entity/query", {"session": session, "type": type, "where": where,
                                                   "orderBy": list(order_by) if order_by else None, "limit": limit, "offset": offset,
                                                   **_position(at, branch, turn), "includeDeleted": include_deleted or None,
-                                                  "count": count or None, "expand": list(expand) if expand else None})
+                                                  "count": count or None, "expand": list(expand) if expand else None,
+                                                  "allBranches": all_branches or None})
         return QueryResult.model_validate(result)
 
     async def entity_history(self, session: str, type: str, id: str, *, limit: int | None = None, before: int | None = None,

@@ -188,6 +188,11 @@ class CompactionReport(RevstoreModel):
     kept_versions: int
 
 
+class PurgeReport(RevstoreModel):
+    removed_entities: int
+    removed_entity_versions: int
+
+
 class Event(RevstoreModel):
     cursor: int
     kind: str

@@ -1,0 +1,178 @@
+"""LangGraph benchmark: RevstoreSaver against LangGraph's own SqliteSaver, in the same run.
+
+A compiled graph runs 200 steps, each appending one ~100-character message to a `messages`
+channel (LangGraph's add_messages), checkpointed after every step:
+
+  * 1 thread; 4 threads at once in one process (one thread_id each, one saver); 4 processes at
+    once on one store file (one thread_id each, a saver each);
+  * wall time of each, as a ratio to SqliteSaver's (check: at most 1.0x; aim 0.5x);
+  * the store's size after close, every file of it, as a ratio to SqliteSaver's (check: at most
+    a fifth; aim a tenth);
+  * 4 processes: every thread has all its steps, and no process saw "database is locked".
+
+Needs the Python client with its LangGraph extra (`make venv` installs it):
+
+    clients/python/.venv/bin/python bench/langgraph.py [--steps N]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from typing import Annotated, TypedDict
+
+# This file's name is the langgraph package's: import that with bench/ off the path first.
+BENCH = sys.path.pop(0)
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage  # noqa: E402
+from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
+from langgraph.graph import END, START, StateGraph  # noqa: E402
+from langgraph.graph.message import add_messages  # noqa: E402
+
+from revstore.langgraph import RevstoreSaver  # noqa: E402
+
+sys.path.insert(0, BENCH)
+from common import exit_with, now, report, revstore_binary  # noqa: E402
+
+MESSAGE = "The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs, twice over now."
+
+
+class State(TypedDict):
+    messages: Annotated[list[AnyMessage], add_messages]
+
+
+def graph(saver, steps: int):
+    def step(state: State) -> dict:
+        return {"messages": [AIMessage(content=f"{len(state['messages'])}: {MESSAGE}")]}
+
+    def more(state: State) -> str:
+        return "step" if len(state["messages"]) <= steps else END
+
+    builder = StateGraph(State)
+    builder.add_node("step", step)
+    builder.add_edge(START, "step")
+    builder.add_conditional_edges("step", more)
+    return builder.compile(checkpointer=saver)
+
+
+@contextlib.contextmanager
+def saver(kind: str, path: str):
+    if kind == "sqlite":
+        with SqliteSaver.from_conn_string(path) as sqlite_saver:
+            yield sqlite_saver
+    else:
+        with RevstoreSaver.from_conn_string(path, binary=revstore_binary()) as revstore_saver:
+            yield revstore_saver
+
+
+def run_thread(compiled, thread_id: str, steps: int) -> int:
+    config = {"configurable": {"thread_id": thread_id}, "recursion_limit": steps * 2 + 10}
+    result = compiled.invoke({"messages": [HumanMessage(content="start")]}, config)
+    return len(result["messages"])
+
+
+def store_bytes(path: str) -> int:
+    return sum(os.path.getsize(p) for p in glob.glob(path + "*"))
+
+
+def in_threads(kind: str, path: str, threads: int, steps: int) -> tuple[float, list[int]]:
+    with saver(kind, path) as s:
+        compiled = graph(s, steps)
+        counts = [0] * threads
+
+        def work(i: int) -> None:
+            counts[i] = run_thread(compiled, f"thread-{i}", steps)
+
+        start = now()
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return now() - start, counts
+
+
+def in_processes(kind: str, path: str, processes: int, steps: int) -> tuple[float, list[str]]:
+    """Wall time of `processes` workers on one file, and what went wrong in them."""
+    start = now()
+    workers = [subprocess.Popen([sys.executable, __file__, "--worker", kind, path, str(i), str(steps)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(processes)]
+    problems = []
+    for worker in workers:
+        out, err = worker.communicate()
+        if worker.returncode != 0 or out.strip() != str(steps + 1):
+            problems.append((err.strip().splitlines() or ["exit status %d" % worker.returncode])[-1])
+    return now() - start, problems
+
+
+def count_checkpoints(kind: str, path: str, threads: int) -> list[int]:
+    with saver(kind, path) as s:
+        return [sum(1 for _ in s.list({"configurable": {"thread_id": f"thread-{i}"}})) for i in range(threads)]
+
+
+def worker(kind: str, path: str, index: str, steps: str) -> None:
+    with saver(kind, path) as s:
+        print(run_thread(graph(s, int(steps)), f"thread-{index}", int(steps)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--worker", nargs=4)
+    args = parser.parse_args()
+    if args.worker:
+        worker(*args.worker)
+        return
+    steps = args.steps
+    results: dict = {"steps": steps}
+    rows = []
+    base = tempfile.mkdtemp(prefix="revstore-langgraph-")
+    try:
+        for label, threads in (("1 thread", 1), ("4 threads", 4)):
+            figures = {}
+            for kind in ("sqlite", "revstore"):
+                path = os.path.join(base, f"{kind}-{threads}t.sqlite")
+                seconds, counts = in_threads(kind, path, threads, steps)
+                assert counts == [steps + 1] * threads, (kind, counts)
+                figures[kind] = {"seconds": seconds, "bytes": store_bytes(path)}
+            results[label] = figures
+            time_ratio = figures["revstore"]["seconds"] / figures["sqlite"]["seconds"]
+            size_ratio = figures["revstore"]["bytes"] / figures["sqlite"]["bytes"]
+            rows.append((f"{label}: wall time vs SqliteSaver (at most 1.0x)",
+                         f"{figures['revstore']['seconds']:.2f} s / {figures['sqlite']['seconds']:.2f} s = {time_ratio:.2f}x", time_ratio <= 1.0))
+            rows.append((f"{label}: store size after close vs SqliteSaver (at most 0.2x)",
+                         f"{figures['revstore']['bytes'] / 1e6:.2f} MB / {figures['sqlite']['bytes'] / 1e6:.2f} MB = {size_ratio:.3f}x", size_ratio <= 0.2))
+
+        figures = {}
+        for kind in ("sqlite", "revstore"):
+            path = os.path.join(base, f"{kind}-4p.sqlite")
+            seconds, problems = in_processes(kind, path, 4, steps)
+            counts = count_checkpoints(kind, path, 4) if not problems else []
+            figures[kind] = {"seconds": seconds, "bytes": store_bytes(path), "problems": problems, "checkpoints": counts}
+        results["4 processes"] = figures
+        ours, theirs = figures["revstore"], figures["sqlite"]
+        complete = not ours["problems"] and all(c >= steps + 1 for c in ours["checkpoints"])
+        rows.append(("4 processes: every step of every thread kept, no \"database is locked\"",
+                     f"Revstore: {ours['checkpoints']} checkpoints, {len(ours['problems'])} failures; "
+                     f"SqliteSaver: {len(theirs['problems'])} failures {theirs['problems'][:1]}", complete))
+        if not theirs["problems"]:
+            time_ratio = ours["seconds"] / theirs["seconds"]
+            rows.append(("4 processes: wall time vs SqliteSaver (at most 1.0x)",
+                         f"{ours['seconds']:.2f} s / {theirs['seconds']:.2f} s = {time_ratio:.2f}x", time_ratio <= 1.0))
+            size_ratio = ours["bytes"] / theirs["bytes"]
+            rows.append(("4 processes: store size after close vs SqliteSaver (at most 0.2x)",
+                         f"{ours['bytes'] / 1e6:.2f} MB / {theirs['bytes'] / 1e6:.2f} MB = {size_ratio:.3f}x", size_ratio <= 0.2))
+        else:
+            rows.append(("4 processes: Revstore's wall time (SqliteSaver failed, so no ratio)", f"{ours['seconds']:.2f} s", complete))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    exit_with(report("langgraph", rows, results))
+
+
+if __name__ == "__main__":
+    main()
