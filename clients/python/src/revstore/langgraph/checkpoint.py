@@ -474,10 +474,16 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[str]):
             return
         self._forget(thread_id)
         ids = [entity["data"]["checkpoint_id"] for entity in doomed]
-        writes = yield Call("entity/query", {"session": thread_id, "type": WRITE, "allBranches": True, "limit": 10_000,
-                                             "includeDeleted": True, "where": {"checkpoint_id": {"in": ids}}})
         targets = [{"type": CHECKPOINT, "id": entity["id"]} for entity in doomed]
-        targets += [{"type": WRITE, "id": entity["id"]} for entity in writes["entities"]]
+        for start in range(0, len(ids), PAGE):
+            offset = 0
+            while True:
+                writes = yield Call("entity/query", {"session": thread_id, "type": WRITE, "allBranches": True, "limit": 10_000,
+                                                     "offset": offset, "where": {"checkpoint_id": {"in": ids[start:start + PAGE]}}})
+                targets += [{"type": WRITE, "id": entity["id"]} for entity in writes["entities"]]
+                if len(writes["entities"]) < 10_000:
+                    break
+                offset += 10_000
         yield Call("entity/purge", {"session": thread_id, "entities": targets})
         kept = yield from self._checkpoints(thread_id)
         kept_branches = {entity["branch"] for entity in kept}
