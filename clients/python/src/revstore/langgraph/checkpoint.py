@@ -23,7 +23,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
-import random
 import re
 import threading
 import uuid
@@ -90,7 +89,7 @@ def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
     return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint_id}}
 
 
-class _RevstoreCheckpointer(BaseCheckpointSaver[str]):
+class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
     """What both savers share: every method, blocking and async alike (the connection serves
     any thread and event loop)."""
 
@@ -157,10 +156,11 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[str]):
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         await arun(self._connection, self._prune(thread_ids, strategy))
 
-    def get_next_version(self, current: Optional[str], channel: None = None) -> str:
-        # Monotonic strings, as LangGraph's own savers make them.
-        number = 0 if current is None else current if isinstance(current, int) else int(str(current).split(".")[0])
-        return f"{number + 1:032}.{random.random():016}"
+    def get_next_version(self, current: Any, channel: None = None) -> int:
+        # Plain integers: a fork lives on its own branch, so versions need no random part to
+        # stay apart, and each stored checkpoint is some 270 bytes smaller for it. A version
+        # another saver wrote as a string continues from its number.
+        return 1 if current is None else (current if isinstance(current, int) else int(str(current).split(".")[0])) + 1
 
     # Reads
 
