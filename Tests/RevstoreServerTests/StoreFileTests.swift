@@ -55,6 +55,52 @@ struct StoreFileTests {
         #expect(try Self.noteText(reader, "n19") == "note 19")
     }
 
+    /// Whether the store's files hold `marker` anywhere, as bytes.
+    static func filesHold(_ path: String, _ marker: String) throws -> Bool {
+        try [path, path + "-wal"].contains { file in
+            guard let bytes = FileManager.default.contents(atPath: file) else { return false }
+            return bytes.range(of: Data(marker.utf8)) != nil
+        }
+    }
+
+    @Test("removed means gone: no byte of a deleted session, deleted branch, purged entity or compacted version stays in the files")
+    func removedDataLeavesTheFile() throws {
+        let path = DurabilityTests.temporaryStore()
+        let marks = ["session", "branch", "purged", "compacted", "kept"].map { ($0, "\($0)-\(UUID().uuidString)") }
+        let mark = Dictionary(uniqueKeysWithValues: marks)
+        let writer = try ServerProcess(["--db", path])
+        var id = 0
+        func call(_ method: String, _ params: JSONValue) throws {
+            id += 1
+            #expect(try writer.call(id, method, params)["result"] != nil, "\(method)")
+        }
+        for session in ["gone", "s"] { try call("session/create", ["session": .string(session)]) }
+        try call("entity/put", ["session": "gone", "type": "Note", "id": "n", "data": ["text": .string(mark["session"]!)]])
+        try call("branch/create", ["session": "s", "name": "alt"])
+        try call("entity/put", ["session": "s", "branch": "alt", "type": "Note", "id": "b", "data": ["text": .string(mark["branch"]!)]])
+        try call("entity/put", ["session": "s", "type": "Note", "id": "p", "data": ["text": .string(mark["purged"]!)]])
+        try call("entity/put", ["session": "s", "type": "Note", "id": "c", "data": ["text": .string(mark["compacted"]!)]])
+        try call("entity/put", ["session": "s", "type": "Note", "id": "c", "data": ["text": .string(mark["kept"]!)]])
+        try Self.end(writer, .endOfInput)
+        for (_, text) in marks { #expect(try Self.filesHold(path, text), "\(text) was never written") }
+
+        let remover = try ServerProcess(["--db", path])
+        id = 100
+        func remove(_ method: String, _ params: JSONValue) throws {
+            id += 1
+            #expect(try remover.call(id, method, params)["result"] != nil, "\(method)")
+        }
+        try remove("session/delete", ["session": "gone"])
+        try remove("branch/delete", ["session": "s", "name": "alt"])
+        try remove("entity/purge", ["session": "s", "entities": [["type": "Note", "id": "p"]]])
+        try remove("session/compact", ["session": "s", "keepLast": 1])
+        try Self.end(remover, .endOfInput)
+        for (name, text) in marks where name != "kept" {
+            #expect(try !Self.filesHold(path, text), "the \(name) data is still in the store's files")
+        }
+        #expect(try Self.filesHold(path, mark["kept"]!))
+    }
+
     @Test("a store another process still has open is left to it; the last one out leaves one whole file")
     func lastOneOut() throws {
         let path = DurabilityTests.temporaryStore()
