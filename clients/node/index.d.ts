@@ -243,7 +243,7 @@ export class InternalError extends RevstoreError {}
 export class NotFoundError extends RevstoreError { readonly kind: string; readonly pruned: boolean }
 export class AlreadyExistsError extends RevstoreError {}
 export class ConflictError extends RevstoreError { readonly expected?: number; readonly actual?: number }
-export class ValidationError extends RevstoreError { readonly errors: { path: string; message: string }[] }
+export class ValidationFailedError extends RevstoreError { readonly errors: { path: string; message: string }[] }
 export class MergeConflictError extends RevstoreError { readonly conflicts: MergeConflict[] }
 export class InvalidStateError extends RevstoreError {}
 export class SchemaConflictError extends RevstoreError { readonly problems: string[] }

@@ -43,7 +43,7 @@ export class ConflictError extends RevstoreError {
   get actual() { return this.data.actual; }
 }
 /** Data that does not fit its declared type; `errors` lists every problem with its path. */
-export class ValidationError extends RevstoreError {
+export class ValidationFailedError extends RevstoreError {
   get errors() { return this.data.errors ?? []; }
 }
 export class MergeConflictError extends RevstoreError {
@@ -97,7 +97,7 @@ export class BinaryNotFoundError extends Error {
 const BY_REASON = {
   PARSE_ERROR: ParseError, INVALID_REQUEST: InvalidRequestError, TOO_LARGE: MessageTooLargeError,
   METHOD_NOT_FOUND: MethodNotFoundError, INVALID_PARAMS: InvalidParamsError, INTERNAL_ERROR: InternalError,
-  NOT_FOUND: NotFoundError, ALREADY_EXISTS: AlreadyExistsError, CONFLICT: ConflictError, VALIDATION_FAILED: ValidationError,
+  NOT_FOUND: NotFoundError, ALREADY_EXISTS: AlreadyExistsError, CONFLICT: ConflictError, VALIDATION_FAILED: ValidationFailedError,
   MERGE_CONFLICT: MergeConflictError, INVALID_STATE: InvalidStateError, SCHEMA_CONFLICT: SchemaConflictError,
   BUSY: BusyError, STORAGE_ERROR: StorageError, SHUTTING_DOWN: ShuttingDownError, TIMEOUT: ReadTimeoutError, CANCELLED: CancelledError,
 };

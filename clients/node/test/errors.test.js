@@ -27,7 +27,7 @@ test('errors are RevstoreError subclasses keyed by data.reason, keeping code, me
   }
   await db.typeDefine({ name: 'User', fields: { name: { type: 'string', required: true } }, strict: true });
   await assert.rejects(db.entityPut({ session: 's', type: 'User', data: { extra: 1 } }), (error) => {
-    assert.ok(error instanceof revstore.ValidationError);
+    assert.ok(error instanceof revstore.ValidationFailedError);
     assert.deepEqual(error.errors.map((e) => e.path).sort(), ['$.extra', '$.name']);
     return true;
   });

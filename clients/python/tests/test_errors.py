@@ -21,7 +21,7 @@ async def test_errors_map_to_exceptions(db, method, params, error, check):
 async def test_validation_error_lists_paths(db):
     await db.session_create("s")
     await db.type_define("User", {"name": {"type": "string", "required": True}, "age": {"type": "integer"}}, strict=True)
-    with pytest.raises(revstore.ValidationError) as error:
+    with pytest.raises(revstore.ValidationFailedError) as error:
         await db.entity_put("s", "User", {"age": "x", "extra": 1})
     assert set(error.value.paths) == {"$.name", "$.age", "$.extra"}
 

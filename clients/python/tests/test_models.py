@@ -40,7 +40,7 @@ async def test_define_save_query_get_history(db, session):
     again = await User.get(session, john.id)
     assert again.age == 32 and again.entity.version == 2
     await User(name="X", age=1, email="a@b").save(session=session)
-    with pytest.raises(revstore.ValidationError) as duplicate:
+    with pytest.raises(revstore.ValidationFailedError) as duplicate:
         await User(name="Y", age=2, email="a@b").save(session=session)
     assert duplicate.value.paths == ["$.email"]
 

@@ -12,7 +12,7 @@ from .client import At, Revstore, Session, Subscription, TurnScope
 from .errors import (
     AlreadyExistsError, BinaryNotFoundError, BusyError, CancelledError, ClientClosedError, ConflictError, InternalError, InvalidParamsError,
     InvalidRequestError, InvalidStateError, MergeConflictError, MessageTooLargeError, MethodNotFoundError, NotFoundError,
-    ParseError, ReadTimeoutError, RevstoreError, SchemaConflictError, ServerExitedError, ShuttingDownError, StorageError, ValidationError,
+    ParseError, ReadTimeoutError, RevstoreError, SchemaConflictError, ServerExitedError, ShuttingDownError, StorageError, ValidationFailedError,
 )
 from .models import (
     Branch, Change, CommitResult, CompactionReport, Difference, PurgeReport, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
@@ -26,7 +26,7 @@ __all__ = [
     "RevstoreError", "AlreadyExistsError", "BinaryNotFoundError", "BusyError", "CancelledError", "ClientClosedError", "ConflictError",
     "InternalError", "InvalidParamsError", "InvalidRequestError", "InvalidStateError", "MergeConflictError",
     "MessageTooLargeError", "MethodNotFoundError", "NotFoundError", "ParseError", "SchemaConflictError",
-    "ReadTimeoutError", "ServerExitedError", "ShuttingDownError", "StorageError", "ValidationError",
+    "ReadTimeoutError", "ServerExitedError", "ShuttingDownError", "StorageError", "ValidationFailedError",
     "Branch", "Change", "CommitResult", "CompactionReport", "Difference", "PurgeReport", "Entity", "EntityResult", "EntityWriteResult",
     "Event", "FeedPage", "InitializeResult", "MergeConflict", "MergeResult", "QueryResult", "Review", "SessionInfo",
     "SessionPage", "Tag", "Turn", "TypeDefinition", "VersionInfo",

@@ -82,7 +82,7 @@ class ConflictError(RevstoreError):
         return self.data.get("actual")
 
 
-class ValidationError(RevstoreError):
+class ValidationFailedError(RevstoreError):
     """Data that does not fit its declared type; ``errors`` lists every problem with its path."""
 
     reason = "VALIDATION_FAILED"
@@ -168,7 +168,7 @@ _BY_REASON: dict[str, type[RevstoreError]] = {
     cls.reason: cls
     for cls in (
         ParseError, InvalidRequestError, MessageTooLargeError, MethodNotFoundError, InvalidParamsError, InternalError,
-        NotFoundError, AlreadyExistsError, ConflictError, ValidationError, MergeConflictError, InvalidStateError,
+        NotFoundError, AlreadyExistsError, ConflictError, ValidationFailedError, MergeConflictError, InvalidStateError,
         SchemaConflictError, BusyError, StorageError, ShuttingDownError, ReadTimeoutError, CancelledError,
     )
 }
