@@ -208,7 +208,7 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
             channel["data"]["channel"]: _codec.decode(self.serde, channel["data"]["value"])
             for channel in channels if channel["data"]["channel"] in versions and "value" in channel["data"]
         }
-        metadata = _codec.decode_item(self.serde, data["metadata_typed"]) if "metadata_typed" in data else data["metadata"]
+        metadata = self._metadata(data)
         pending = sorted((write["data"] for write in writes),
                          key=lambda w: writes_sort_key(w.get("task_path", ""), w["task_id"], w["idx"]))
         parent = data.get("parent_checkpoint_id")
