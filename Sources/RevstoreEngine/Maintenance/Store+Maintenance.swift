@@ -77,13 +77,13 @@ extension Store {
                 purged.append(["type": .string(entity.type), "id": .string(entity.id)])
             }
             guard !keys.isEmpty else { return PurgeReport(removedEntities: 0, removedEntityVersions: 0) }
+            let keyList = JSONValue.array(keys.map { .integer(Int($0)) }).canonicalText
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS doomed_row(id INTEGER PRIMARY KEY)")
             try db.execute(sql: "DELETE FROM temp.doomed_row")
-            try db.run("INSERT INTO temp.doomed_row(id) SELECT id FROM entity_version WHERE entity_key IN (SELECT value FROM json_each(?))",
-                       [JSONValue.array(keys.map { .integer(Int($0)) }).canonicalText])
+            try db.run("INSERT INTO temp.doomed_row(id) SELECT id FROM entity_version WHERE entity_key IN (SELECT value FROM json_each(?))", [keyList])
             try Self.removeDoomedRows(db)
             let removedEntityVersions = db.changesCount
-            try db.run("DELETE FROM entity WHERE key IN (SELECT value FROM json_each(?))", [JSONValue.array(keys.map { .integer(Int($0)) }).canonicalText])
+            try db.run("DELETE FROM entity WHERE key IN (SELECT value FROM json_each(?))", [keyList])
             let report = PurgeReport(removedEntities: keys.count, removedEntityVersions: removedEntityVersions)
             try db.appendEvent(.purged, session: session, detail: ["entities": .array(purged), "removedEntities": .integer(report.removedEntities),
                                                                    "removedEntityVersions": .integer(report.removedEntityVersions)])

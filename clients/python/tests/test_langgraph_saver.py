@@ -1,6 +1,7 @@
 """What RevstoreSaver promises beyond LangGraph's own suite: forks are branches, a growing
 list is stored as what it gained, deleted and pruned data leaves the file, and several
 processes share one store."""
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -97,7 +98,7 @@ def test_processes_share_one_store(tmp_path):
     path = str(tmp_path / "store.sqlite")
     script = textwrap.dedent(f"""
         import sys
-        sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})
+        sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r})
         from test_langgraph_saver import put_chain
         from revstore.langgraph import RevstoreSaver
         with RevstoreSaver.from_conn_string({path!r}, binary={BINARY!r}) as saver:

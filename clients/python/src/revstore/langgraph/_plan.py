@@ -8,6 +8,8 @@ the calls through a ``Connection``, which serves any thread and event loop at on
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Generator, Iterator, Union
 
@@ -30,22 +32,36 @@ Request = Union[Call, list[Call], Item]
 Plan = Generator[Request, Any, Any]
 
 
-def _send(connection: Connection, request: Union[Call, list[Call]]) -> Any:
-    """The futures of one request, or of one batch."""
-    if isinstance(request, list):
-        return [future for _, future in connection.send_batch([(call.method, call.params) for call in request])]
-    return connection.send(request.method, request.params)[1]
-
-
-def _outcome(future: Any) -> Any:
-    """A future's result, or its exception as a value; waits for it."""
-    exception = future.exception()
-    return exception if exception is not None else future.result()
-
-
 class _Result:
     """Where a driver leaves the value an operation returned."""
     value: Any = None
+
+
+def _steps(connection: Connection, plan: Plan, result: _Result) -> Iterator[Any]:
+    """Runs ``plan``, sending its calls: yields each ``Item``, and the futures of each request
+    sent, which the driver may wait for before asking for the next step (reading an outcome
+    waits for it anyway)."""
+    reply: Any = None
+    failure: BaseException | None = None
+    while True:
+        try:
+            request = plan.throw(failure) if failure is not None else plan.send(reply)
+        except StopIteration as stop:
+            result.value = stop.value
+            return
+        reply, failure = None, None
+        if isinstance(request, Item):
+            yield request
+            continue
+        if isinstance(request, list):
+            futures = [future for _, future in connection.send_batch([(call.method, call.params) for call in request])]
+            yield futures
+            reply = [future.exception() or future.result() for future in futures]
+        else:
+            future = connection.send(request.method, request.params)[1]
+            yield [future]
+            failure = future.exception()
+            reply = None if failure is not None else future.result()
 
 
 def run(connection: Connection, plan: Plan) -> Any:
@@ -58,27 +74,9 @@ def run(connection: Connection, plan: Plan) -> Any:
 
 def iterate(connection: Connection, plan: Plan, result: _Result | None = None) -> Iterator[Any]:
     """Runs a listing, blocking; yields its items as they come."""
-    reply: Any = None
-    failure: BaseException | None = None
-    while True:
-        try:
-            request = plan.throw(failure) if failure is not None else plan.send(reply)
-        except StopIteration as stop:
-            if result is not None:
-                result.value = stop.value
-            return
-        failure, reply = None, None
-        if isinstance(request, Item):
-            yield request.value
-            continue
-        pending = _send(connection, request)
-        if isinstance(pending, list):
-            reply = [_outcome(future) for future in pending]
-        else:
-            try:
-                reply = pending.result()
-            except Exception as error:  # noqa: BLE001 - handed to the operation
-                failure = error
+    for step in _steps(connection, plan, result or _Result()):
+        if isinstance(step, Item):
+            yield step.value
 
 
 async def arun(connection: Connection, plan: Plan) -> Any:
@@ -91,25 +89,44 @@ async def arun(connection: Connection, plan: Plan) -> Any:
 
 async def aiterate(connection: Connection, plan: Plan, result: _Result | None = None) -> AsyncIterator[Any]:
     """Runs a listing on the caller's event loop; yields its items as they come."""
-    reply: Any = None
-    failure: BaseException | None = None
-    while True:
-        try:
-            request = plan.throw(failure) if failure is not None else plan.send(reply)
-        except StopIteration as stop:
-            if result is not None:
-                result.value = stop.value
-            return
-        failure, reply = None, None
-        if isinstance(request, Item):
-            yield request.value
-            continue
-        pending = _send(connection, request)
-        if isinstance(pending, list):
-            await asyncio.gather(*(asyncio.wrap_future(future) for future in pending), return_exceptions=True)
-            reply = [_outcome(future) for future in pending]
+    for step in _steps(connection, plan, result or _Result()):
+        if isinstance(step, Item):
+            yield step.value
         else:
-            try:
-                reply = await asyncio.wrap_future(pending)
-            except Exception as error:  # noqa: BLE001 - handed to the operation
-                failure = error
+            await asyncio.gather(*(asyncio.wrap_future(future) for future in step), return_exceptions=True)
+
+
+def connection_of(db: Any) -> Connection:
+    """The connection of a client, async (``revstore.Revstore``) or blocking (``revstore.sync``)."""
+    target = getattr(db, "_target", db)
+    connection = getattr(target, "_connection", None)
+    if not isinstance(connection, Connection):
+        raise TypeError(f"expected a revstore client (revstore.Revstore or revstore.sync.Revstore), got {type(db).__name__}")
+    return connection
+
+
+def _spawn_args(conn_string: str) -> list[str]:
+    return ["--memory"] if conn_string == ":memory:" else ["--db", os.fspath(conn_string)]
+
+
+@contextlib.contextmanager
+def spawned(conn_string: str, binary: str | None) -> Iterator[Any]:
+    """A blocking client of a server started on the store file ``conn_string`` (``":memory:"``
+    for a throwaway one), stopped when the block ends: what ``from_conn_string`` opens."""
+    from ..sync import Revstore
+    db = Revstore.spawn(args=_spawn_args(conn_string), binary=binary)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextlib.asynccontextmanager
+async def aspawned(conn_string: str, binary: str | None) -> AsyncIterator[Any]:
+    """``spawned`` for asyncio: an async client, closed on the caller's loop."""
+    from ..client import Revstore
+    db = await Revstore.spawn(args=_spawn_args(conn_string), binary=binary)
+    try:
+        yield db
+    finally:
+        await db.close()

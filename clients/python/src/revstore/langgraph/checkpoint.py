@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import os
 import re
 import threading
 import uuid
@@ -42,10 +41,9 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
-from .._connection import Connection
 from ..errors import AlreadyExistsError, ConflictError, NotFoundError
 from . import _codec
-from ._plan import Call, Item, Plan, aiterate, arun, iterate, run
+from ._plan import Call, Item, Plan, aiterate, arun, aspawned, connection_of, iterate, run, spawned
 
 CHECKPOINT = "Checkpoint"
 CHANNEL = "Channel"
@@ -68,19 +66,6 @@ class _Head:
         self.lists = lists
 
 
-def _connection_of(db: Any) -> Connection:
-    """The connection of a client, async (``revstore.Revstore``) or blocking (``revstore.sync``)."""
-    target = getattr(db, "_target", db)
-    connection = getattr(target, "_connection", None)
-    if not isinstance(connection, Connection):
-        raise TypeError(f"expected a revstore client (revstore.Revstore or revstore.sync.Revstore), got {type(db).__name__}")
-    return connection
-
-
-def _spawn_args(conn_string: str) -> list[str]:
-    return ["--memory"] if conn_string == ":memory:" else ["--db", os.fspath(conn_string)]
-
-
 def _branch_name(checkpoint_id: str) -> str:
     return "fork/" + (re.sub(r"[^A-Za-z0-9._-]", "_", checkpoint_id)[:100] or uuid.uuid4().hex)
 
@@ -95,7 +80,7 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
 
     def __init__(self, db: Any, *, serde: Optional[SerializerProtocol] = None):
         super().__init__(serde=serde)
-        self._connection = _connection_of(db)
+        self._connection = connection_of(db)
         self._lock = threading.Lock()
         self._sessions: set[str] = set()
         self._heads: collections.OrderedDict[tuple[str, str], _Head] = collections.OrderedDict()
@@ -380,9 +365,9 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
         if parent is None:
             # A new line: on the default branch while the namespace has nothing, else on a
             # branch of its own from the empty first version.
-            any_ = yield Call("entity/query", {"session": thread_id, "type": CHECKPOINT, "allBranches": True,
-                                               "where": {"ns": ns}, "limit": 1})
-            if not any_["entities"]:
+            existing = yield Call("entity/query", {"session": thread_id, "type": CHECKPOINT, "allBranches": True,
+                                                   "where": {"ns": ns}, "limit": 1})
+            if not existing["entities"]:
                 return None, None
             return (yield from self._fork(thread_id, checkpoint_id, None, 1)), None
         latest = yield Call("entity/query", {"session": thread_id, "type": CHECKPOINT, "branch": parent["branch"],
@@ -572,12 +557,8 @@ class RevstoreSaver(_RevstoreCheckpointer):
                          binary: Optional[str] = None) -> Iterator["RevstoreSaver"]:
         """Starts a server on the store file ``conn_string`` (``":memory:"`` for a throwaway
         one) and stops it when the block ends."""
-        from ..sync import Revstore
-        db = Revstore.spawn(args=_spawn_args(conn_string), binary=binary)
-        try:
+        with spawned(conn_string, binary) as db:
             yield cls(db, serde=serde)
-        finally:
-            db.close()
 
 
 class AsyncRevstoreSaver(_RevstoreCheckpointer):
@@ -591,9 +572,5 @@ class AsyncRevstoreSaver(_RevstoreCheckpointer):
                                binary: Optional[str] = None) -> AsyncIterator["AsyncRevstoreSaver"]:
         """Starts a server on the store file ``conn_string`` (``":memory:"`` for a throwaway
         one) and stops it when the block ends."""
-        from ..client import Revstore
-        db = await Revstore.spawn(args=_spawn_args(conn_string), binary=binary)
-        try:
+        async with aspawned(conn_string, binary) as db:
             yield cls(db, serde=serde)
-        finally:
-            await db.close()

@@ -33,8 +33,7 @@ from langgraph.store.base import (
 
 from ..errors import AlreadyExistsError, NotFoundError
 from . import _codec
-from ._plan import Call, Plan, arun, run
-from .checkpoint import _connection_of, _spawn_args
+from ._plan import Call, Plan, arun, aspawned, connection_of, run, spawned
 
 ITEM = "Item"
 #: Items per page when a listing reads every item.
@@ -123,7 +122,7 @@ def _matches(namespace: tuple[str, ...], conditions: Any) -> bool:
 
 class _RevstoreStoreBase(BaseStore):
     def __init__(self, db: Any, *, session: str = "langgraph-store"):
-        self._connection = _connection_of(db)
+        self._connection = connection_of(db)
         self.session = session
         self._ready = False
 
@@ -262,12 +261,8 @@ class RevstoreStore(_RevstoreStoreBase):
                          binary: Optional[str] = None) -> Iterator["RevstoreStore"]:
         """Starts a server on the store file ``conn_string`` (``":memory:"`` for a throwaway
         one) and stops it when the block ends."""
-        from ..sync import Revstore
-        db = Revstore.spawn(args=_spawn_args(conn_string), binary=binary)
-        try:
+        with spawned(conn_string, binary) as db:
             yield cls(db, session=session)
-        finally:
-            db.close()
 
 
 class AsyncRevstoreStore(_RevstoreStoreBase):
@@ -279,9 +274,5 @@ class AsyncRevstoreStore(_RevstoreStoreBase):
                                binary: Optional[str] = None) -> AsyncIterator["AsyncRevstoreStore"]:
         """Starts a server on the store file ``conn_string`` (``":memory:"`` for a throwaway
         one) and stops it when the block ends."""
-        from ..client import Revstore
-        db = await Revstore.spawn(args=_spawn_args(conn_string), binary=binary)
-        try:
+        async with aspawned(conn_string, binary) as db:
             yield cls(db, session=session)
-        finally:
-            await db.close()
