@@ -11,27 +11,40 @@ extension JSONValue {
         }
     }
 
-    /// The dotted path (`a.0.b`, empty for the value itself) of the first number beyond a
-    /// double's range (`1e999`): such a number has no canonical spelling, so the store refuses
-    /// it rather than keep something else. Nil when every number fits.
-    public var pathOfNumberOutOfRange: String? {
+    /// Why a value cannot be stored as it is.
+    public enum Unstorable: Sendable, Equatable {
+        /// A number beyond a double's range (`1e999`): it has no canonical spelling, so the
+        /// store refuses it rather than keep something else.
+        case numberOutOfRange
+        /// An object whose only member is `$bytes`, not holding standard padded base64.
+        case malformedBytes
+    }
+
+    /// The dotted path (`a.0.b`, empty for the value itself) of the first part of the value the
+    /// store cannot keep exactly, and why. Nil when all of it can be kept.
+    public var firstUnstorable: (path: String, problem: Unstorable)? {
         switch self {
         case .number(let n):
-            return n.doubleValue.isInfinite ? "" : nil
+            return n.doubleValue.isInfinite ? ("", .numberOutOfRange) : nil
         case .array(let elements):
             for (index, element) in elements.enumerated() {
-                if let path = element.pathOfNumberOutOfRange { return path.isEmpty ? "\(index)" : "\(index).\(path)" }
+                if let found = element.firstUnstorable { return (Self.join("\(index)", found.path), found.problem) }
             }
             return nil
         case .object(let members):
+            if bytesMember != nil {
+                return bytesValue == nil ? ("", .malformedBytes) : nil
+            }
             for key in members.keys.sorted() {
-                if let path = members[key]!.pathOfNumberOutOfRange { return path.isEmpty ? key : "\(key).\(path)" }
+                if let found = members[key]!.firstUnstorable { return (Self.join(key, found.path), found.problem) }
             }
             return nil
         default:
             return nil
         }
     }
+
+    private static func join(_ head: String, _ tail: String) -> String { tail.isEmpty ? head : "\(head).\(tail)" }
 
     /// Compact, key-sorted, number-normalized JSON text.
     public var canonicalText: String {

@@ -1,9 +1,10 @@
 extension JSONValue {
     /// Applies an RFC 7396 merge patch: object members merge recursively, `null` removes a
-    /// member, anything else replaces.
+    /// member, anything else replaces. A bytes value (`JSONValue+Bytes`) is one value: it
+    /// replaces, and is replaced, whole.
     public func merging(patch: JSONValue) -> JSONValue {
-        guard case .object(let patchMembers) = patch else { return patch }
-        var result = objectValue ?? [:]
+        guard case .object(let patchMembers) = patch, patch.bytesMember == nil else { return patch }
+        var result = bytesMember == nil ? objectValue ?? [:] : [:]
         for (key, value) in patchMembers {
             if value.isNull {
                 result[key] = nil
@@ -15,7 +16,8 @@ extension JSONValue {
     }
 
     /// An RFC 6902 patch that turns `self` into `target`: object members are compared one by
-    /// one, anything else that differs is replaced whole. Operations are in a stable order.
+    /// one, anything else that differs (bytes values included) is replaced whole. Operations are
+    /// in a stable order.
     public func jsonPatch(to target: JSONValue) -> [JSONValue] {
         var operations: [JSONValue] = []
         Self.diff(self, target, pointer: "", arraysGrow: false, into: &operations)
@@ -47,7 +49,7 @@ extension JSONValue {
                 return
             }
         }
-        guard case .object(let from) = source, case .object(let to) = target else {
+        guard case .object(let from) = source, case .object(let to) = target, source.bytesMember == nil, target.bytesMember == nil else {
             operations.append(["op": "replace", "path": .string(pointer), "value": target])
             return
         }

@@ -7,9 +7,12 @@ import Testing
 /// branch, at every version, after compaction and with a cold cache, gives whole data.
 @Suite("Delta storage", .serialized)
 struct DeltaStorageTests {
-    /// A message of about `size` bytes that says which it is.
+    /// A message of about `size` bytes that says which it is; every third has an attachment,
+    /// bytes that other messages share, so they are blobs that many rows refer to.
     static func message(_ n: Int, size: Int = 300) -> JSONValue {
-        ["n": .integer(n), "text": .string(String(repeating: "message \(n) ", count: size / 12))]
+        var message: JSONValue = ["n": .integer(n), "text": .string(String(repeating: "message \(n) ", count: size / 12))]
+        if n % 3 == 0 { message = message.merging(patch: ["attachment": .bytes(Array(repeating: UInt8(n % 7), count: 50 + n % 7))]) }
+        return message
     }
 
     static func storedCounts(_ store: Store) async throws -> (keyframes: Int, deltas: Int, bytes: Int) {
@@ -112,6 +115,7 @@ struct DeltaStorageTests {
         try await history.check(f)
         EntityData.cache.removeAll()
         try await history.check(f)
+        #expect(try f.store.integrityCheck() == [])
 
         // A query that looks inside the data at an old version rebuilds it for the filter.
         let position = ReadPosition(session: f.session, branch: "main", at: .version(60))
@@ -153,6 +157,7 @@ struct DeltaStorageTests {
         try await history.check(f, versions: (main: (history.main.count - 10)...(history.main.count - 1), branch: (history.branch.count - 10)...(history.branch.count - 1)))
         // Version 40, the base of the branch, is protected.
         try await history.check(f, versions: (main: 40...40, branch: 40...40))
+        #expect(try f.store.integrityCheck() == [])
     }
 
     @Test("declaring an index on a type stores its versions whole, so the index finds them at any version")
@@ -185,6 +190,7 @@ struct DeltaStorageTests {
         }
         let final = try await f.get("Chat", "c")!.data
         #expect(final["messages"]?.arrayValue?.count == 1000)
+        #expect(try await f.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM blob") } == 7)
         let counts = try await Self.storedCounts(f.store)
         let dataBytes = final.canonicalText.utf8.count
         #expect(counts.bytes <= 3 * dataBytes, "stored \(counts.bytes) bytes for \(dataBytes) bytes of data")

@@ -2,7 +2,8 @@
 
 /** A version number, a tag name, or "approved". */
 export type At = number | string;
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A value of entity data; bytes (`{"$bytes": …}` on the wire) read back as a Buffer, a Uint8Array. */
+export type Json = null | boolean | number | string | Uint8Array | Json[] | { [key: string]: Json };
 export type Data = { [key: string]: Json };
 /** What a write takes as data or a merge patch: any object type, interfaces included. */
 export type DataInput = object;
@@ -50,7 +51,7 @@ export interface MergeConflict { type: string; id: string; field: string | null;
 export interface MergeResult extends CommitResult { conflicts: MergeConflict[] }
 export interface Tag { session: string; name: string; branch: string; version: number; createdAt: string }
 export interface FieldSpec {
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array' | 'datetime' | 'ref' | 'any';
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array' | 'datetime' | 'bytes' | 'ref' | 'any';
   required?: boolean; nullable?: boolean; default?: Json; index?: boolean | 'unique'; items?: FieldSpec; ref?: string; propagate?: boolean;
 }
 export interface TypeDefinition {

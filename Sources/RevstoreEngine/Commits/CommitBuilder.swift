@@ -105,10 +105,12 @@ struct CommitBuilder {
             try check(ifVersion, entity, path: path)
             guard let current = entity.data else { throw missing(entity) }
             if entity.deleted { throw deletedEntity(entity) }
+            var touchesBytes = false
             for (index, operation) in operations.enumerated() {
-                if let inner = operation["value"]?.pathOfNumberOutOfRange {
-                    throw Self.numberOutOfRange(at: "\(path).jsonPatch.\(index).value" + (inner.isEmpty ? "" : ".\(inner)"))
+                if let found = operation["value"]?.firstUnstorable {
+                    throw Self.unstorable(found.problem, at: "\(path).jsonPatch.\(index).value" + (found.path.isEmpty ? "" : ".\(found.path)"))
                 }
+                touchesBytes = touchesBytes || [operation["path"], operation["from"]].contains { $0?.stringValue?.contains(JSONValue.bytesKey) == true }
             }
             let patched: JSONValue
             do {
@@ -125,7 +127,8 @@ struct CommitBuilder {
                     throw EngineError.invalidArgument(error.message, path: at)
                 }
             }
-            entity.data = try objectData(patched, type: type, path: "\(path).jsonPatch", canonical: true)
+            // Only an operation inside a `$bytes` member can leave malformed bytes behind.
+            entity.data = try objectData(patched, type: type, path: "\(path).jsonPatch", canonical: !touchesBytes)
             update(reference, entity)
 
         case .delete(let type, let id, let ifVersion):
@@ -221,8 +224,8 @@ struct CommitBuilder {
         guard data.objectValue != nil else {
             throw EngineError.invalidArgument("entity data must be a JSON object, not \(data.typeName)", path: path)
         }
-        if !canonical, let at = data.pathOfNumberOutOfRange {
-            throw Self.numberOutOfRange(at: at.isEmpty ? path : "\(path).\(at)")
+        if !canonical, let found = data.firstUnstorable {
+            throw Self.unstorable(found.problem, at: found.path.isEmpty ? path : "\(path).\(found.path)")
         }
         var data = data
         if let definition = try definition(of: type) {
@@ -233,8 +236,13 @@ struct CommitBuilder {
         return canonical ? data : data.canonicalized
     }
 
-    private static func numberOutOfRange(at path: String) -> EngineError {
-        EngineError.invalidArgument("a number beyond a double's range (about ±1.8e308) cannot be stored", path: path)
+    private static func unstorable(_ problem: JSONValue.Unstorable, at path: String) -> EngineError {
+        switch problem {
+        case .numberOutOfRange:
+            EngineError.invalidArgument("a number beyond a double's range (about ±1.8e308) cannot be stored", path: path)
+        case .malformedBytes:
+            EngineError.invalidArgument("a bytes value holds its bytes as standard padded base64: {\"$bytes\": \"aGk=\"}", path: path)
+        }
     }
 
     private static func validationFailed(_ type: String, _ problems: [ValidationProblem]) -> EngineError {
@@ -433,8 +441,9 @@ struct CommitBuilder {
         try db.run(Self.insertRow, [
                 key, entity.type, branch.id, version, row.number, change.rawValue, versionID, row.parentVersionID, row.lineageID,
                 stored.data, entity.deleted, row.createdAt, row.createdAtVersion, row.createdBy, now, actor, row.deletedAt, row.deletedBy,
-                stored.delta, stored.delta == nil ? nil : before?.id, stored.chainBytes, stored.keyframeBytes,
+                stored.delta, stored.delta == nil ? nil : before?.id, stored.chainBytes, stored.keyframeBytes, stored.blobs.count,
             ])
+        try Blobs.setReferences(of: db.lastInsertedRowID, to: stored.blobs, in: db)
         EntityData.cache.remember(rowID: db.lastInsertedRowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
         return Change(type: entity.type, id: entity.id, change: change, version: row.number, versionId: versionID)
     }
@@ -449,23 +458,17 @@ struct CommitBuilder {
     private static let insertRow = HotSQL("""
         INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,
             lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by,
-            delta, base_id, chain_bytes, keyframe_bytes)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            delta, base_id, chain_bytes, keyframe_bytes, blobs)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
 
     /// How a new version of the entity is stored: a delta from the version before it while the
-    /// chain stays short (see `EntityData`), else a keyframe. Entities of a type with indexed
-    /// fields are always stored whole, since SQLite's indexes read the stored text.
-    private mutating func storedForm(of data: JSONValue, _ entity: Working) throws -> (data: String, delta: String?, chainBytes: Int, keyframeBytes: Int) {
-        if let before = entity.before, let beforeData = entity.beforeData, before.keyframeBytes >= EntityData.smallestDeltaEntity,
-           try definition(of: entity.type)?.indexedFields.isEmpty ?? true {
-            let delta = JSONValue.array(beforeData.delta(to: data)).canonicalText
-            let chainBytes = before.chainBytes + delta.utf8.count
-            if chainBytes <= EntityData.deltaRatio * before.keyframeBytes {
-                return ("{}", delta, chainBytes, before.keyframeBytes)
-            }
+    /// chain stays short (see `EntityData`), else a keyframe.
+    private mutating func storedForm(of data: JSONValue, _ entity: Working) throws -> EntityData.StoredForm {
+        let base = entity.before.flatMap { before in
+            entity.beforeData.map { EntityData.Base(value: $0, keyframeBytes: before.keyframeBytes, chainBytes: before.chainBytes) }
         }
-        let text = data.canonicalText
-        return (text, nil, 0, text.utf8.count)
+        let indexed = try !(definition(of: entity.type)?.indexedFields.isEmpty ?? true)
+        return try EntityData.storedForm(of: data, after: base, indexed: indexed, in: db)
     }
 }

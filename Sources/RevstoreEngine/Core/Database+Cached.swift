@@ -52,6 +52,14 @@ extension Int64: SQLArgument {
     func bind(to statement: OpaquePointer, at index: Int32) { sqlite3_bind_int64(statement, index, self) }
 }
 
+extension Data: SQLArgument {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        withUnsafeBytes { bytes in
+            sqlite3_bind_blob(statement, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), sqliteTransient)
+        }
+    }
+}
+
 extension String: SQLArgument {
     func bind(to statement: OpaquePointer, at index: Int32) {
         var text = self
@@ -206,6 +214,11 @@ struct ColumnRow {
     }
 
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+
+    func blob(_ column: Int32) -> Data {
+        guard let bytes = sqlite3_column_blob(statement, first + column) else { return Data() }
+        return Data(bytes: bytes, count: Int(sqlite3_column_bytes(statement, first + column)))
+    }
 }
 
 extension Database {

@@ -22,9 +22,47 @@ enum EntityData {
 
     static let sqlFunctionName = "revstore_data"
 
-    /// SQL for the whole data of the entity version `table` (an `entity_version` alias).
+    /// SQL for the whole data of the entity version `table` (an `entity_version` alias): the
+    /// stored text itself for a keyframe that refers to no blob.
     static func expression(_ table: String) -> String {
-        "(CASE WHEN \(table).delta IS NULL THEN \(table).data ELSE \(sqlFunctionName)(\(table).id, \(table).version_id) END)"
+        "(CASE WHEN \(table).delta IS NULL AND \(table).blobs = 0 THEN \(table).data ELSE \(sqlFunctionName)(\(table).id, \(table).version_id) END)"
+    }
+
+    /// How one entity version is stored: the columns `data`, `delta`, `chain_bytes`,
+    /// `keyframe_bytes` and `blobs` of its row, and the blobs it refers to.
+    struct StoredForm {
+        var data: String
+        var delta: String?
+        var chainBytes: Int
+        var keyframeBytes: Int
+        var blobs: [Int64]
+    }
+
+    /// The row a new version may be stored as a delta from: its whole value and its chain.
+    struct Base {
+        var value: JSONValue
+        var keyframeBytes: Int
+        var chainBytes: Int
+    }
+
+    /// How `data` is stored: a delta from `base` while the chain since its keyframe stays within
+    /// `deltaRatio` times the keyframe, else whole. Blobs it names for the first time are written.
+    /// `indexed` data (of a type with indexed fields) is stored whole with its bytes inline:
+    /// SQLite's indexes read the stored text.
+    static func storedForm(of data: JSONValue, after base: Base?, indexed: Bool, in db: Database) throws -> StoredForm {
+        if indexed {
+            let text = data.canonicalText
+            return StoredForm(data: text, delta: nil, chainBytes: 0, keyframeBytes: text.utf8.count, blobs: [])
+        }
+        if let base, base.keyframeBytes >= smallestDeltaEntity {
+            let delta = try Blobs.storedText(of: .array(base.value.delta(to: data)), in: db)
+            let chainBytes = base.chainBytes + delta.text.utf8.count
+            if chainBytes <= deltaRatio * base.keyframeBytes {
+                return StoredForm(data: "{}", delta: delta.text, chainBytes: chainBytes, keyframeBytes: base.keyframeBytes, blobs: delta.blobs)
+            }
+        }
+        let whole = try Blobs.storedText(of: data, in: db)
+        return StoredForm(data: whole.text, delta: nil, chainBytes: 0, keyframeBytes: whole.text.utf8.count, blobs: whole.blobs)
     }
 
     /// Registers `revstore_data` on a connection.
@@ -47,15 +85,18 @@ enum EntityData {
     static let cache = Cache(capacityBytes: 16 << 20)
 
     /// Stores whole the delta rows that `condition` (SQL over `entity_version v`) selects, in
-    /// the order they were written: before their base rows are removed, or when their type gains
-    /// an index. Their content does not change.
-    static func makeKeyframes(_ db: Database, where condition: String, _ arguments: StatementArguments = []) throws {
-        let rows = try Row.fetchAll(db, sql: "SELECT v.id, v.version_id FROM entity_version v WHERE v.delta IS NOT NULL AND (\(condition)) ORDER BY v.id",
-                                    arguments: arguments)
+    /// the order they were written: before their base rows are removed, or, `indexed`, with
+    /// their bytes inline too, when their type gains an index. Their content does not change.
+    static func makeKeyframes(_ db: Database, where condition: String, _ arguments: StatementArguments = [], indexed: Bool = false) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT v.id, v.version_id FROM entity_version v WHERE (v.delta IS NOT NULL OR (\(indexed) AND v.blobs > 0)) AND (\(condition)) ORDER BY v.id
+            """, arguments: arguments)
         for row in rows {
-            let text = try cache.text(rowID: row["id"], versionID: row["version_id"], in: db)
-            try db.run("UPDATE entity_version SET data = ?, delta = NULL, base_id = NULL, chain_bytes = 0, keyframe_bytes = ? WHERE id = ?",
-                       [text, text.utf8.count, row["id"] as Int64])
+            let id: Int64 = row["id"]
+            let whole = try storedForm(of: try cache.value(rowID: id, versionID: row["version_id"], in: db), after: nil, indexed: indexed, in: db)
+            try db.run("UPDATE entity_version SET data = ?, delta = NULL, base_id = NULL, chain_bytes = 0, keyframe_bytes = ?, blobs = ? WHERE id = ?",
+                       [whole.data, whole.keyframeBytes, whole.blobs.count, id])
+            try Blobs.setReferences(of: id, to: whole.blobs, in: db, replacing: true)
         }
     }
 
@@ -144,12 +185,12 @@ enum EntityData {
 
         /// Walks back from `rowID` to a keyframe or a cached row, then applies the deltas forward.
         private func rebuild(rowID: Int64, in db: Database) throws -> (value: JSONValue, versionID: String) {
-            var deltas: [(id: Int64, versionID: String, delta: String, cost: Int)] = []
+            var deltas: [(id: Int64, versionID: String, delta: JSONValue, cost: Int)] = []
             var current = rowID
             var value: JSONValue
             while true {
                 guard let row = try db.fetchOne(Row.self, """
-                    SELECT version_id, data, delta, base_id, keyframe_bytes + chain_bytes AS cost FROM entity_version WHERE id = ?
+                    SELECT version_id, data, delta, base_id, keyframe_bytes + chain_bytes AS cost, blobs FROM entity_version WHERE id = ?
                     """, [current]) else {
                     throw EngineError(.storage, "The store is damaged: entity version \(current) is missing from a delta chain.",
                                       ["detail": .string("missing entity_version \(current)")])
@@ -159,17 +200,18 @@ enum EntityData {
                     value = hit.value
                     break
                 }
+                let blobs: Int = row["blobs"]
                 guard let delta: String = row["delta"] else {
-                    value = try JSONParser.parse(row["data"] as String)
-                    store(current, Entry(versionID: versionID, value: value, text: row["data"], cost: row["cost"]))
+                    value = try stored(row["data"], blobs: blobs, db)
+                    store(current, Entry(versionID: versionID, value: value, text: blobs == 0 ? row["data"] : nil, cost: row["cost"]))
                     break
                 }
-                deltas.append((current, versionID, delta, row["cost"]))
+                deltas.append((current, versionID, try stored(delta, blobs: blobs, db), row["cost"]))
                 current = row["base_id"]
             }
             for step in deltas.reversed() {
                 do {
-                    value = try value.applying(jsonPatch: try JSONParser.parse(step.delta).arrayValue ?? [])
+                    value = try value.applying(jsonPatch: step.delta.arrayValue ?? [])
                 } catch {
                     throw EngineError(.storage, "The store is damaged: a stored delta does not apply.", ["detail": .string("\(error)")])
                 }
@@ -179,6 +221,12 @@ enum EntityData {
                 return (value, last.versionID)
             }
             return (value, "")
+        }
+
+        /// Parsed stored text, with the blobs it refers to read back.
+        private func stored(_ text: String, blobs: Int, _ db: Database) throws -> JSONValue {
+            let value = try JSONParser.parse(text)
+            return blobs == 0 ? value : try Blobs.expanded(value, in: db)
         }
     }
 }

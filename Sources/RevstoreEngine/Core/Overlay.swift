@@ -83,10 +83,10 @@ extension Database {
                 SELECT key, session_id, type, entity_id FROM main.entity
                 UNION ALL SELECT key, session_id, type, entity_id FROM temp.overlay_entity;
             CREATE TEMP VIEW entity_version AS
-                SELECT id, \(common), delta, base_id, chain_bytes, keyframe_bytes,
+                SELECT id, \(common), delta, base_id, chain_bytes, keyframe_bytes, blobs,
                     CASE WHEN id IN (SELECT supersedes FROM temp.overlay_version) THEN \(overlay.version) ELSE valid_to END AS valid_to
                 FROM main.entity_version
-                UNION ALL SELECT id, \(common), NULL, NULL, 0, length(CAST(data AS BLOB)), NULL FROM temp.overlay_version;
+                UNION ALL SELECT id, \(common), NULL, NULL, 0, length(CAST(data AS BLOB)), 0, NULL FROM temp.overlay_version;
             """)
         return try body()
     }

@@ -20,7 +20,7 @@ public final class Store: Sendable {
     public init(_ configuration: StoreConfiguration) throws(EngineError) {
         self.configuration = configuration
         var config = Configuration()
-        config.busyMode = .timeout(configuration.busyTimeout)
+        config.busyMode = Self.busyMode(waitingUpTo: configuration.busyTimeout)
         config.label = "revstore"
         let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
@@ -121,11 +121,11 @@ public final class Store: Sendable {
 
 extension Store {
     /// SQLite's own consistency check of the whole file, and every entity version stored as a
-    /// delta rebuilt whole: an empty list when all is well.
+    /// delta or with blobs rebuilt whole: an empty list when all is well.
     public func integrityCheck() throws(EngineError) -> [String] {
         try read { db in
             var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
-            for row in try Row.fetchAll(db, sql: "SELECT id, version_id FROM entity_version WHERE delta IS NOT NULL ORDER BY id") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, version_id FROM entity_version WHERE delta IS NOT NULL OR blobs > 0 ORDER BY id") {
                 do {
                     _ = try EntityData.cache.text(rowID: row["id"], versionID: row["version_id"], in: db)
                 } catch {
@@ -133,6 +133,24 @@ extension Store {
                 }
             }
             return problems
+        }
+    }
+}
+
+extension Store {
+    /// Waits for another process's write lock with short pauses: 50 µs, doubling up to 1 ms,
+    /// until `timeout` has passed. SQLite's own handler pauses 1, 2, 5, 10… ms, far longer than
+    /// a commit here holds the lock, so processes sharing a file would spend most of their time
+    /// asleep after the lock was free.
+    static func busyMode(waitingUpTo timeout: TimeInterval) -> Database.BusyMode {
+        let budget = Int(timeout * 1_000_000)
+        return .callback { tries in
+            let pause = min(50 << min(tries, 5), 1000)
+            // What the earlier tries paused: 50 · (2^n − 1) µs for the doubling ones, 1 ms since.
+            let waited = tries <= 5 ? 50 * ((1 << tries) - 1) : 1550 + (tries - 5) * 1000
+            guard waited < budget else { return false }
+            usleep(UInt32(pause))
+            return true
         }
     }
 }

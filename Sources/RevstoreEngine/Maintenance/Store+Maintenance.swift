@@ -182,6 +182,7 @@ extension Store {
                 "openTurns": .integer(try count("SELECT count(*) FROM turn WHERE status = 'staged'")),
                 "keyframes": .integer(try count("SELECT count(*) FROM entity_version WHERE delta IS NULL")),
                 "deltas": .integer(try count("SELECT count(*) FROM entity_version WHERE delta IS NOT NULL")),
+                "blobs": .integer(try count("SELECT count(*) FROM blob")),
                 "events": .integer(try count("SELECT count(*) FROM event")),
                 "bytes": [
                     "file": .integer(try count("PRAGMA page_count") * pageSize),

@@ -245,25 +245,24 @@ private struct SessionImporter {
         let versionID = renew(try string(value, "versionId"))
         let parent = renew(value["parentVersionId"]?.stringValue)
         // Stored by the usual rule: a delta from the version it was derived from, while the chain is short.
-        var stored: (data: String, delta: String?, baseID: Int64?, chainBytes: Int, keyframeBytes: Int)? = nil
-        if let parent, let base = written[parent], base.key == key, base.keyframeBytes >= EntityData.smallestDeltaEntity,
-           try db.typeDefinition(type)?.indexedFields.isEmpty ?? true {
-            let delta = JSONValue.array(base.value.delta(to: data)).canonicalText
-            if base.chainBytes + delta.utf8.count <= EntityData.deltaRatio * base.keyframeBytes {
-                stored = ("{}", delta, base.rowID, base.chainBytes + delta.utf8.count, base.keyframeBytes)
-            }
+        var base: (rowID: Int64, form: EntityData.Base)?
+        if let parent, let written = written[parent], written.key == key {
+            base = (written.rowID, EntityData.Base(value: written.value, keyframeBytes: written.keyframeBytes, chainBytes: written.chainBytes))
         }
-        let whole = stored ?? { let text = data.canonicalText; return (text, nil, nil, 0, text.utf8.count) }()
+        let indexed = try !(db.typeDefinition(type)?.indexedFields.isEmpty ?? true)
+        let stored = try EntityData.storedForm(of: data, after: base?.form, indexed: indexed, in: db)
         try db.run("""
             INSERT INTO entity_version(entity_key, type, branch_id, valid_from, valid_to, number, change, version_id, parent_version_id,
                 lineage_id, data, deleted, created_at, created_at_version, created_by, updated_at, updated_by, deleted_at, deleted_by,
-                delta, base_id, chain_bytes, keyframe_bytes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                delta, base_id, chain_bytes, keyframe_bytes, blobs)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [key, type, try branchID(value, "branch"), try integer(value, "validFrom"), value["validTo"]?.intValue,
                   try integer(value, "number"), try string(value, "change"), versionID, parent, try string(value, "lineageId"),
-                  whole.data, value["deleted"]?.boolValue ?? false, try string(value, "createdAt"), try integer(value, "createdAtVersion"),
+                  stored.data, value["deleted"]?.boolValue ?? false, try string(value, "createdAt"), try integer(value, "createdAtVersion"),
                   value["createdBy"]?.stringValue, try string(value, "updatedAt"), value["updatedBy"]?.stringValue,
-                  value["deletedAt"]?.stringValue, value["deletedBy"]?.stringValue, whole.delta, whole.baseID, whole.chainBytes, whole.keyframeBytes])
-        written[versionID] = (key, db.lastInsertedRowID, data, whole.chainBytes, whole.keyframeBytes)
+                  value["deletedAt"]?.stringValue, value["deletedBy"]?.stringValue, stored.delta, stored.delta == nil ? nil : base?.rowID, stored.chainBytes, stored.keyframeBytes,
+                  stored.blobs.count])
+        try Blobs.setReferences(of: db.lastInsertedRowID, to: stored.blobs, in: db)
+        written[versionID] = (key, db.lastInsertedRowID, data, stored.chainBytes, stored.keyframeBytes)
     }
 }

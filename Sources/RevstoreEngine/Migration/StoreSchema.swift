@@ -219,6 +219,27 @@ enum StoreSchema {
                 CREATE INDEX version_approved ON version(branch_id, number) WHERE review_status = 'approved';
                 """)
         }
+        migrator.registerMigration("v9: bytes as blobs") { db in
+            try db.execute(sql: """
+                -- Each distinct byte string of the bytes values in entity data, once (see protocol/DESIGN.md).
+                -- Stored text refers to one as {"$bytes": id}; `hash` (FNV-1a) finds an equal one.
+                CREATE TABLE blob(id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, bytes BLOB NOT NULL);
+                CREATE INDEX blob_by_hash ON blob(hash);
+                -- The blobs a row's stored text (data or delta) refers to. A blob goes with the last
+                -- row that refers to it, whatever removed the row.
+                CREATE TABLE blob_ref(
+                    row_id INTEGER NOT NULL REFERENCES entity_version(id) ON DELETE CASCADE,
+                    blob_id INTEGER NOT NULL REFERENCES blob(id),
+                    PRIMARY KEY(row_id, blob_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX blob_ref_by_blob ON blob_ref(blob_id);
+                CREATE TRIGGER blob_unreferenced AFTER DELETE ON blob_ref BEGIN
+                    DELETE FROM blob WHERE id = old.blob_id AND NOT EXISTS (SELECT 1 FROM blob_ref WHERE blob_id = old.blob_id);
+                END;
+                -- How many blobs the row's stored text refers to: a keyframe with none is its whole data.
+                ALTER TABLE entity_version ADD COLUMN blobs INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

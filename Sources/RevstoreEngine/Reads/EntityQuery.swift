@@ -107,9 +107,10 @@ struct QueryCompiler {
                 parts.append("NOT (\(try condition(value, path: here, depth: depth + 1)))")
             default:
                 let operand = try operand(key, path: here)
-                if case .object(let ops) = value {
+                if case .object(let ops) = value, value.bytesMember == nil {
                     // An object is an operator object: a typo is an error, never an equality
-                    // that quietly matches nothing. Compare with an object through `eq`.
+                    // that quietly matches nothing. Compare with an object through `eq`; a
+                    // bytes value is a value.
                     guard !ops.isEmpty else {
                         throw .invalidArgument("an empty operator object; to compare with {} use {\"eq\": {}}", path: here)
                     }

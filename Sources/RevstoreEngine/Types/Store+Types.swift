@@ -24,7 +24,7 @@ extension Store {
             definition.updatedAt = now
             if !definition.indexedFields.isEmpty {
                 // Indexes read stored text, so every version of an indexed type is stored whole.
-                try EntityData.makeKeyframes(db, where: "v.type = ?", [name])
+                try EntityData.makeKeyframes(db, where: "v.type = ?", [name], indexed: true)
             }
             for field in definition.uniqueFields {
                 try Self.checkUnique(db, type: name, field: field)

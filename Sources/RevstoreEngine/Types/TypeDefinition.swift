@@ -3,7 +3,7 @@ import RevstoreJSON
 /// A declared field (protocol/README.md §6, Types).
 public struct FieldDefinition: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
-        case string, integer, number, boolean, object, array, datetime, ref, any
+        case string, integer, number, boolean, object, array, datetime, bytes, ref, any
     }
 
     public enum Index: String, Sendable {
@@ -162,6 +162,8 @@ extension FieldDefinition {
         case .number: return value.numberValue != nil ? [] : problem("a number")
         case .boolean: return value.boolValue != nil ? [] : problem("a boolean")
         case .object: return value.objectValue != nil ? [] : problem("an object")
+        case .bytes:
+            return value.bytesValue != nil ? [] : problem(#"bytes, {"$bytes": "<base64>"}"#)
         case .datetime:
             guard let text = value.stringValue else { return problem("an RFC 3339 date-time string") }
             return Self.isDateTime(text) ? [] : [ValidationProblem(path: path, message: "must be an RFC 3339 date-time, not \"\(text)\"")]

@@ -101,7 +101,7 @@ export class Connection {
       for (const line of splitter.push(chunk)) {
         let message;
         try {
-          message = JSON.parse(line);
+          message = parseLine(line);
         } catch {
           // A response streamed in parts that failed part-way is cut off; the error response
           // with its id follows on the next line.
@@ -209,7 +209,7 @@ export class Connection {
 
   /** Writes one line, honouring stdin's backpressure; writes never interleave. */
   #write(message) {
-    const line = JSON.stringify(message) + '\n';
+    const line = JSON.stringify(message, bytesValue) + '\n';
     const write = this.#writing.then(async () => {
       if (this.#exitError) throw this.#exitError;
       try {
@@ -281,4 +281,29 @@ function delay(ms) {
 
 function withoutUndefined(object) {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined && value !== null));
+}
+
+// Bytes in entity data travel as {"$bytes": "<base64>"} (protocol/README.md §5): a Buffer or
+// Uint8Array goes out in that form and comes back as a Buffer.
+
+/** JSON.stringify replacer: `this[key]` is the value before Buffer's own toJSON ran. */
+function bytesValue(key, value) {
+  const original = this[key];
+  if (original instanceof Uint8Array) {
+    return { $bytes: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
+  }
+  return value;
+}
+
+function bytesOf(key, value) {
+  if (value !== null && typeof value === 'object' && typeof value.$bytes === 'string' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1) return Buffer.from(value.$bytes, 'base64');
+  }
+  return value;
+}
+
+/** Only a line that names $bytes pays for the reviver. */
+function parseLine(line) {
+  return line.includes('"$bytes"') ? JSON.parse(line, bytesOf) : JSON.parse(line);
 }

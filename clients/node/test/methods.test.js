@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NotFoundError, ConflictError, ShuttingDownError } from '../src/index.js';
+import { NotFoundError, ConflictError, ShuttingDownError, InvalidParamsError } from '../src/index.js';
 import { withServer } from './helpers.js';
 
 test('sessions', (t) => withServer(t, async (db) => {
@@ -98,4 +98,20 @@ test('create ops, queries across branches, copies, purges, compaction that keeps
   for (const n of [0, 1, 2]) await db.entityPut({ session: 't', type: 'Log', id: 'c', data: { n } });
   assert.equal((await db.sessionCompact({ session: 't', keep: [{ at: 3 }] })).removedVersions, 2);
   assert.deepEqual((await db.entityGet({ session: 't', type: 'Log', id: 'c', at: 3 })).entity.data, { n: 0 });
+}));
+
+test('bytes go out from a Buffer or Uint8Array and come back as a Buffer', (t) => withServer(t, async (db) => {
+  await db.sessionCreate({ session: 's' });
+  const picture = Buffer.from(Array.from({ length: 600 }, (_, n) => n % 256));
+  const data = { picture, parts: [new Uint8Array([0, 255]), { inner: picture.subarray(1, 4) }], note: { $bytes: 'x', other: 1 } };
+  await db.entityPut({ session: 's', type: 'File', id: 'f', data });
+  const { entity } = await db.entityGet({ session: 's', type: 'File', id: 'f' });
+  assert.ok(Buffer.isBuffer(entity.data.picture) && entity.data.picture.equals(picture));
+  assert.deepEqual(entity.data.parts, [Buffer.from([0, 255]), { inner: Buffer.from([1, 2, 3]) }]);
+  assert.deepEqual(entity.data.note, { $bytes: 'x', other: 1 });
+  const found = await db.entityQuery({ session: 's', type: 'File', where: { picture } });
+  assert.deepEqual(found.entities.map((e) => e.id), ['f']);
+  await assert.rejects(db.entityPut({ session: 's', type: 'File', id: 'g', data: { x: { $bytes: 'no' } } }),
+    (error) => error instanceof InvalidParamsError && error.data.path === 'data.x');
+  assert.equal((await db.storeStats()).blobs, 3);
 }));

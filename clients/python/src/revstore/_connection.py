@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import concurrent.futures
 import io
@@ -197,7 +198,7 @@ class Connection:
                 log.error("revstore wrote a line longer than %d bytes; its output is lost", self._max_line)
                 break
             try:
-                message = json.loads(line)
+                message = _parse(line)
             except ValueError:
                 # A response streamed in parts that failed part-way is cut off; the error
                 # response with its id follows on the next line.
@@ -275,4 +276,30 @@ class Connection:
 
 
 def _line(message: Any) -> bytes:
-    return (json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+    return (_encoder.encode(message) + "\n").encode()
+
+
+# Bytes in entity data travel as {"$bytes": "<base64>"} (protocol/README.md §5): the host's
+# bytes go out in that form and come back as bytes.
+_BYTES_MARK = b'"$bytes"'
+
+
+def _bytes_value(value: Any) -> dict[str, str]:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bytes": base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _bytes_of(members: dict[str, Any]) -> Any:
+    if len(members) == 1 and type(members.get("$bytes")) is str:
+        return base64.b64decode(members["$bytes"])
+    return members
+
+
+# One encoder for every line: json.dumps with options builds a new one per call.
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_bytes_value)
+
+
+def _parse(line: bytes) -> Any:
+    # Only a line that names $bytes pays for the hook.
+    return json.loads(line, object_hook=_bytes_of) if _BYTES_MARK in line else json.loads(line)

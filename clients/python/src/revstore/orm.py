@@ -12,12 +12,14 @@ adults = await User.query(session=s).filter(age__gt=25, name__startswith="Jo").o
 """
 from __future__ import annotations
 
+import base64
 import datetime
 import types
 import typing
 from typing import Any, ClassVar, Generic, Optional, TypeVar, Union
 
 import pydantic
+import pydantic_core
 from pydantic import PrivateAttr
 
 from .client import At, Revstore, Session
@@ -52,7 +54,7 @@ def _json_type(annotation: Any) -> tuple[str, bool, Optional[dict[str, Any]]]:
         return "array", False, {"type": element}
     if origin is dict or annotation is dict:
         return "object", False, None
-    simple = {str: "string", int: "integer", float: "number", bool: "boolean", datetime.datetime: "datetime"}
+    simple = {str: "string", int: "integer", float: "number", bool: "boolean", datetime.datetime: "datetime", bytes: "bytes"}
     return simple.get(annotation, "any"), False, None
 
 
@@ -122,8 +124,8 @@ class Model(pydantic.BaseModel):
         return instance
 
     def data(self) -> dict[str, Any]:
-        """The entity data this instance writes."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"id"})
+        """The entity data this instance writes; ``bytes`` fields stay bytes (protocol §5)."""
+        return pydantic_core.to_jsonable_python(_marked_bytes(self.model_dump(by_alias=True, exclude={"id"})), fallback=_unmarked_bytes)
 
     async def save(self: M, session: Session | None = None, *, branch: str | None = None, actor: str | None = None,
                    message: str | None = None, if_version: int | None = None) -> M:
@@ -256,3 +258,28 @@ class Query(Generic[M]):
     async def count(self) -> int:
         result = await self._run(limit=1, count=True)
         return result.total or 0
+
+
+class _Bytes:
+    """Bytes that pydantic's JSON conversion must send as a bytes value, not as text."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bytes) -> None:
+        self.value = value
+
+
+def _marked_bytes(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return _Bytes(bytes(value))
+    if isinstance(value, dict):
+        return {key: _marked_bytes(element) for key, element in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_marked_bytes(element) for element in value]
+    return value
+
+
+def _unmarked_bytes(value: Any) -> Any:
+    if isinstance(value, _Bytes):
+        return {"$bytes": base64.b64encode(value.value).decode("ascii")}
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

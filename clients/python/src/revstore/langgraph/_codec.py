@@ -2,13 +2,13 @@
 
 A value that JSON holds exactly is stored as it is, ``{"json": value}``, so a store can be read
 and queried from the shell. Anything else goes through the saver's serializer and is stored as
-its bytes, ``{"type": "msgpack", "bytes": "<base64>"}``. A list is stored element by element,
-``{"list": [...]}``, so a list that grew by one element is stored as one JSON Patch ``add`` of
-that element, not once more whole.
+its bytes, ``{"type": "msgpack", "bytes": {"$bytes": "<base64>"}}``, which the server keeps as
+a blob: the bytes themselves, once however many versions hold them. A list is stored element by
+element, ``{"list": [...]}``, so a list that grew by one element is stored as one JSON Patch
+``add`` of that element, not once more whole.
 """
 from __future__ import annotations
 
-import base64
 import json
 import math
 from typing import Any
@@ -20,28 +20,31 @@ def is_json(value: Any) -> bool:
     """Whether JSON gives ``value`` back equal and of the same types. Floats with an integral
     value are not: the server spells numbers canonically, so ``1.0`` would come back as ``1``."""
     kind = type(value)
-    if value is None or kind is str or kind is bool or kind is int:
+    if kind in _JSON_SCALARS:
         return True
-    if kind is float:
-        return math.isfinite(value) and not value.is_integer()
-    if kind is list:
-        return all(is_json(element) for element in value)
     if kind is dict:
         return all(type(key) is str and is_json(element) for key, element in value.items())
+    if kind is list:
+        return all(map(is_json, value))
+    if kind is float:
+        return math.isfinite(value) and not value.is_integer()
     return False
+
+
+_JSON_SCALARS = frozenset({str, bool, int, type(None)})
 
 
 def encode_item(serde: SerializerProtocol, value: Any) -> dict[str, Any]:
     if is_json(value):
         return {"json": value}
     type_, data = serde.dumps_typed(value)
-    return {"type": type_, "bytes": base64.b64encode(data).decode("ascii")}
+    return {"type": type_, "bytes": data}
 
 
 def decode_item(serde: SerializerProtocol, stored: dict[str, Any]) -> Any:
     if "json" in stored:
         return stored["json"]
-    return serde.loads_typed((stored["type"], base64.b64decode(stored["bytes"])))
+    return serde.loads_typed((stored["type"], stored["bytes"]))
 
 
 def encode(serde: SerializerProtocol, value: Any) -> dict[str, Any]:
@@ -62,5 +65,8 @@ def json_projection(value: Any) -> Any:
 
 
 def key(*parts: Any) -> str:
-    """An entity id made of several parts, none of which can run into another."""
-    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
+    """An entity id made of several parts, none of which can run into another: their JSON list."""
+    return _key_encoder.encode(parts)
+
+
+_key_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import operator
 import re
 import threading
 import uuid
@@ -323,7 +324,7 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
         known = lists.get(channel)
         if type(value) is list:
             lists[channel] = list(value)
-            if known is not None and len(value) > len(known) and all(a is b for a, b in zip(known, value)):
+            if known is not None and len(value) > len(known) and all(map(operator.is_, known, value)):
                 # The list grew at its end: send what it gained; the test fails if the stored
                 # list is not the one this saver last wrote.
                 return {"op": "patch", "type": CHANNEL, "id": entity_id, "jsonPatch": [
