@@ -50,18 +50,14 @@ enum EntityData {
     /// `indexed` data (of a type with indexed fields) is stored whole with its bytes inline:
     /// SQLite's indexes read the stored text.
     static func storedForm(of data: JSONValue, after base: Base?, indexed: Bool, in db: Database) throws -> StoredForm {
-        if indexed {
-            let text = data.canonicalText
-            return StoredForm(data: text, delta: nil, chainBytes: 0, keyframeBytes: text.utf8.count, blobs: [])
-        }
-        if let base, base.keyframeBytes >= smallestDeltaEntity {
+        if !indexed, let base, base.keyframeBytes >= smallestDeltaEntity {
             let delta = try Blobs.storedText(of: .array(base.value.delta(to: data)), in: db)
             let chainBytes = base.chainBytes + delta.text.utf8.count
             if chainBytes <= deltaRatio * base.keyframeBytes {
                 return StoredForm(data: "{}", delta: delta.text, chainBytes: chainBytes, keyframeBytes: base.keyframeBytes, blobs: delta.blobs)
             }
         }
-        let whole = try Blobs.storedText(of: data, in: db)
+        let whole = indexed ? (text: data.canonicalText, blobs: []) : try Blobs.storedText(of: data, in: db)
         return StoredForm(data: whole.text, delta: nil, chainBytes: 0, keyframeBytes: whole.text.utf8.count, blobs: whole.blobs)
     }
 
