@@ -18,6 +18,7 @@ Needs the Python client with its LangGraph extra (`make venv` installs it):
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import glob
 import os
@@ -36,6 +37,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
 from langgraph.graph import END, START, StateGraph  # noqa: E402
 from langgraph.graph.message import add_messages  # noqa: E402
 
+import revstore  # noqa: E402
 from revstore.langgraph import RevstoreSaver  # noqa: E402
 
 sys.path.insert(0, BENCH)
@@ -132,6 +134,9 @@ def main() -> None:
         return
     steps = args.steps
     rounds = 5
+    # The client as a wheel installs it, compiled, as LangGraph's packages are: an editable
+    # install under PYTHONDONTWRITEBYTECODE would be compiled anew in every worker process.
+    compileall.compile_dir(os.path.dirname(revstore.__file__), quiet=1)
     results: dict = {"steps": steps, "rounds": rounds}
     rows = []
     base = tempfile.mkdtemp(prefix="revstore-langgraph-")

@@ -8,27 +8,57 @@ async with await revstore.Revstore.spawn(db="state.sqlite") as db:
     await s.put("User", {"name": "John"}, id="u1")
 ```
 """
-from .client import At, Revstore, Session, Subscription, TurnScope
-from .errors import (
-    AlreadyExistsError, BinaryNotFoundError, BusyError, CancelledError, ClientClosedError, ConflictError, InternalError, InvalidParamsError,
-    InvalidRequestError, InvalidStateError, MergeConflictError, MessageTooLargeError, MethodNotFoundError, NotFoundError,
-    ParseError, ReadTimeoutError, RevstoreError, SchemaConflictError, ServerExitedError, ShuttingDownError, StorageError, ValidationFailedError,
-)
-from .models import (
-    Branch, Change, CommitResult, CompactionReport, Difference, PurgeReport, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
-    InitializeResult, MergeConflict, MergeResult, QueryResult, Review, SessionInfo, SessionPage, Tag, Turn, TypeDefinition,
-    VersionInfo,
-)
-from .orm import Field, Model, Query
+from __future__ import annotations
 
-__all__ = [
-    "At", "Revstore", "Session", "Subscription", "TurnScope", "Field", "Model", "Query",
-    "RevstoreError", "AlreadyExistsError", "BinaryNotFoundError", "BusyError", "CancelledError", "ClientClosedError", "ConflictError",
-    "InternalError", "InvalidParamsError", "InvalidRequestError", "InvalidStateError", "MergeConflictError",
-    "MessageTooLargeError", "MethodNotFoundError", "NotFoundError", "ParseError", "SchemaConflictError",
-    "ReadTimeoutError", "ServerExitedError", "ShuttingDownError", "StorageError", "ValidationFailedError",
-    "Branch", "Change", "CommitResult", "CompactionReport", "Difference", "PurgeReport", "Entity", "EntityResult", "EntityWriteResult",
-    "Event", "FeedPage", "InitializeResult", "MergeConflict", "MergeResult", "QueryResult", "Review", "SessionInfo",
-    "SessionPage", "Tag", "Turn", "TypeDefinition", "VersionInfo",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what __getattr__ below imports on first use, spelled out for type checkers
+    from .client import At, Revstore, Session, Subscription, TurnScope
+    from .errors import (
+        AlreadyExistsError, BinaryNotFoundError, BusyError, CancelledError, ClientClosedError, ConflictError, InternalError,
+        InvalidParamsError, InvalidRequestError, InvalidStateError, MergeConflictError, MessageTooLargeError, MethodNotFoundError,
+        NotFoundError, ParseError, ReadTimeoutError, RevstoreError, SchemaConflictError, ServerExitedError, ShuttingDownError,
+        StorageError, ValidationFailedError,
+    )
+    from .models import (
+        Branch, Change, CommitResult, CompactionReport, Difference, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
+        InitializeResult, MergeConflict, MergeResult, PurgeReport, QueryResult, Review, SessionInfo, SessionPage, Tag, Turn,
+        TypeDefinition, VersionInfo,
+    )
+    from .orm import Field, Model, Query
+
+#: Each public name by the module that defines it. A module loads when one of its names is first
+#: used, so ``import revstore.langgraph``, which needs only the connection, skips the asyncio
+#: client and its pydantic models.
+_EXPORTS = {
+    "client": ("At", "Revstore", "Session", "Subscription", "TurnScope"),
+    "errors": (
+        "RevstoreError", "AlreadyExistsError", "BinaryNotFoundError", "BusyError", "CancelledError", "ClientClosedError",
+        "ConflictError", "InternalError", "InvalidParamsError", "InvalidRequestError", "InvalidStateError", "MergeConflictError",
+        "MessageTooLargeError", "MethodNotFoundError", "NotFoundError", "ParseError", "ReadTimeoutError", "SchemaConflictError",
+        "ServerExitedError", "ShuttingDownError", "StorageError", "ValidationFailedError",
+    ),
+    "models": (
+        "Branch", "Change", "CommitResult", "CompactionReport", "Difference", "Entity", "EntityResult", "EntityWriteResult",
+        "Event", "FeedPage", "InitializeResult", "MergeConflict", "MergeResult", "PurgeReport", "QueryResult", "Review",
+        "SessionInfo", "SessionPage", "Tag", "Turn", "TypeDefinition", "VersionInfo",
+    ),
+    "orm": ("Field", "Model", "Query"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = list(_MODULE_OF)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'revstore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -256,9 +256,10 @@ class Connection:
 
     async def close(self) -> Optional[int]:
         """Closes stdin and waits; then SIGTERM and waits; then SIGKILL. Returns the exit status."""
-        return await asyncio.get_running_loop().run_in_executor(None, self._close_and_wait)
+        return await asyncio.get_running_loop().run_in_executor(None, self.stop)
 
-    def _close_and_wait(self) -> Optional[int]:
+    def stop(self) -> Optional[int]:
+        """``close``, blocking the calling thread."""
         with self._lock:
             if not self._closed:
                 self._closed = True

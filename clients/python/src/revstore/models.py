@@ -8,9 +8,10 @@ from pydantic.alias_generators import to_camel
 
 
 class RevstoreModel(BaseModel):
-    """Reads camelCase JSON into snake_case attributes; keeps fields a newer server may add."""
+    """Reads camelCase JSON into snake_case attributes; keeps fields a newer server may add.
+    Each model builds its validator when first used, so importing the client stays quick."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True)
 
 
 class Entity(RevstoreModel):

@@ -97,7 +97,10 @@ async def aiterate(connection: Connection, plan: Plan, result: _Result | None = 
 
 
 def connection_of(db: Any) -> Connection:
-    """The connection of a client, async (``revstore.Revstore``) or blocking (``revstore.sync``)."""
+    """The connection of a client, async (``revstore.Revstore``) or blocking (``revstore.sync``),
+    or the connection itself."""
+    if isinstance(db, Connection):
+        return db
     target = getattr(db, "_target", db)
     connection = getattr(target, "_connection", None)
     if not isinstance(connection, Connection):
@@ -105,28 +108,27 @@ def connection_of(db: Any) -> Connection:
     return connection
 
 
-def _spawn_args(conn_string: str) -> list[str]:
-    return ["--memory"] if conn_string == ":memory:" else ["--db", os.fspath(conn_string)]
+def _spawn(conn_string: str, binary: str | None) -> Connection:
+    return Connection.spawn(["--memory"] if conn_string == ":memory:" else ["--db", os.fspath(conn_string)], binary=binary)
 
 
 @contextlib.contextmanager
-def spawned(conn_string: str, binary: str | None) -> Iterator[Any]:
-    """A blocking client of a server started on the store file ``conn_string`` (``":memory:"``
-    for a throwaway one), stopped when the block ends: what ``from_conn_string`` opens."""
-    from ..sync import Revstore
-    db = Revstore.spawn(args=_spawn_args(conn_string), binary=binary)
+def spawned(conn_string: str, binary: str | None) -> Iterator[Connection]:
+    """A connection to a server started on the store file ``conn_string`` (``":memory:"`` for a
+    throwaway one), stopped when the block ends: what ``from_conn_string`` opens. A bare
+    connection, not a client: a saver needs no more, and starts the sooner for it."""
+    connection = _spawn(conn_string, binary)
     try:
-        yield db
+        yield connection
     finally:
-        db.close()
+        connection.stop()
 
 
 @contextlib.asynccontextmanager
-async def aspawned(conn_string: str, binary: str | None) -> AsyncIterator[Any]:
-    """``spawned`` for asyncio: an async client, closed on the caller's loop."""
-    from ..client import Revstore
-    db = await Revstore.spawn(args=_spawn_args(conn_string), binary=binary)
+async def aspawned(conn_string: str, binary: str | None) -> AsyncIterator[Connection]:
+    """``spawned`` for asyncio: stopped without blocking the caller's loop."""
+    connection = _spawn(conn_string, binary)
     try:
-        yield db
+        yield connection
     finally:
-        await db.close()
+        await connection.close()
