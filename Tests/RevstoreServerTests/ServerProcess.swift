@@ -60,13 +60,15 @@ final class ServerProcess: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
     var stderr: String { condition.withLock { stderrText } }
 
-    /// Starts draining stdout into the line buffer (tests of a stalled host start it late).
-    func startReading() {
+    /// Starts draining stdout into the line buffer (tests of a stalled host start it late); a
+    /// slow host reads at most `pace.bytes` at a time, once every `pace.every` seconds.
+    func startReading(pace: (bytes: Int, every: TimeInterval)? = nil) {
         guard condition.withLock({ () -> Bool in defer { readingStarted = true }; return !readingStarted }) else { return }
         Thread.detachNewThread { [self] in
             let fd = output.fileHandleForReading.fileDescriptor
             while true {
-                let chunk = readChunk(fd)
+                if let pace { Thread.sleep(forTimeInterval: pace.every) }
+                let chunk = readChunk(fd, upTo: pace?.bytes ?? 1 << 16)
                 condition.withLock {
                     if chunk.isEmpty { stdoutClosed = true } else { stdoutBuffer.append(contentsOf: chunk) }
                     condition.broadcast()
@@ -193,8 +195,8 @@ extension ServerProcess {
 /// What one `read(2)` of `fd` returns, up to 64 KiB; empty at end of input or on an error. A
 /// read a signal interrupts is retried: `FileHandle.availableData` traps on `EINTR` instead,
 /// and the test process, which starts many children, takes signals at any time.
-func readChunk(_ fd: Int32) -> [UInt8] {
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+func readChunk(_ fd: Int32, upTo size: Int = 1 << 16) -> [UInt8] {
+    var chunk = [UInt8](repeating: 0, count: size)
     while true {
         let count = read(fd, &chunk, chunk.count)
         if count < 0, errno == EINTR { continue }

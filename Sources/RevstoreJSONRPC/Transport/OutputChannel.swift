@@ -24,6 +24,10 @@ public final class OutputChannel: PartialMessageSink, @unchecked Sendable {
     private var corkDepth = 0
     private var broken = false
     private var closed = false
+    /// The last byte written did not end a line: a host reading now would see half a message.
+    private var midLine = false
+    /// Stopping: no message may begin any more (see `finish`).
+    private var finishing = false
     /// The pipe refused bytes: the background writer must wait for it and finish.
     private var needsDrain = false
     /// Threads waiting for the queue to empty (in `flush`, or a part waiting for the host);
@@ -62,7 +66,7 @@ public final class OutputChannel: PartialMessageSink, @unchecked Sendable {
 
     public func send(_ message: [UInt8]) {
         condition.lock()
-        guard !broken else { condition.unlock(); return }
+        guard !broken, !finishing else { condition.unlock(); return }
         if partialMessage != nil {
             held.append(contentsOf: message)
             held.append(0x0A)
@@ -78,14 +82,14 @@ public final class OutputChannel: PartialMessageSink, @unchecked Sendable {
 
     public func sendPart(_ bytes: [UInt8], of message: ObjectIdentifier) {
         condition.lock()
-        while let other = partialMessage, other != message, !broken { condition.wait() }
-        guard !broken else { condition.unlock(); return }
+        while let other = partialMessage, other != message, !broken, !finishing { condition.wait() }
+        guard !broken, !finishing || partialMessage == message else { condition.unlock(); return }
         partialMessage = message
         queue.append(contentsOf: bytes)
         let report = writeQueued()  // a part leaves now, corked or not
         if queue.count - queueStart > Self.partBacklog, !report {
             drainWaiters += 1
-            while queue.count > queueStart, !broken, !closed { condition.wait() }
+            while queue.count > queueStart, !broken, !closed, partialMessage == message { condition.wait() }
             drainWaiters -= 1
         }
         condition.unlock()
@@ -128,8 +132,45 @@ public final class OutputChannel: PartialMessageSink, @unchecked Sendable {
         defer { condition.unlock() }
         drainWaiters += 1
         defer { drainWaiters -= 1 }
-        while queue.count > queueStart, !broken {
-            if !condition.wait(until: deadline) { return queue.count == queueStart }
+        return waitUntil(deadline) { $0.queue.count == $0.queueStart }
+    }
+
+    /// Writes what is queued for a server that is stopping, in whole lines: every message until
+    /// `beginBefore`; after that no message begins (those not yet begun are dropped), and a line
+    /// already begun, even one still being made in parts, may finish until `endBefore`. One still
+    /// unfinished then is ended where it stopped, as when reading its result fails. Returns
+    /// whether everything went out.
+    @discardableResult
+    public func finish(beginBefore: Date, endBefore: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        drainWaiters += 1
+        defer { drainWaiters -= 1 }
+        if waitUntil(beginBefore, { $0.queue.count == $0.queueStart && $0.partialMessage == nil && $0.held.isEmpty }) { return true }
+        finishing = true
+        held = []
+        if !midLine {
+            // At a line's start: nothing queued has begun.
+            queue.removeSubrange(queueStart...)
+            partialMessage = nil
+        } else if let newline = queue[queueStart...].firstIndex(of: 0x0A) {
+            queue.removeSubrange((newline + 1)...)
+            partialMessage = nil
+        }  // else the line begun is the message in parts, which may still end
+        condition.broadcast()  // senders waiting for their turn give up
+        if waitUntil(endBefore, { $0.queue.count == $0.queueStart && $0.partialMessage == nil }) { return true }
+        if partialMessage != nil {
+            partialMessage = nil
+            queue.append(0x0A)
+            _ = writeQueued()
+        }
+        return broken || queue.count == queueStart
+    }
+
+    /// With the lock held: waits until `done` holds, the pipe broke or `deadline`; whether done.
+    private func waitUntil(_ deadline: Date, _ done: (OutputChannel) -> Bool) -> Bool {
+        while !done(self), !broken {
+            if !condition.wait(until: deadline) { return done(self) || broken }
         }
         return true
     }
@@ -153,6 +194,7 @@ public final class OutputChannel: PartialMessageSink, @unchecked Sendable {
             }
             if written > 0 {
                 queueStart += written
+                midLine = queue[queueStart - 1] != 0x0A
                 continue
             }
             let error = errno

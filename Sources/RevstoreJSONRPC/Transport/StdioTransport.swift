@@ -28,8 +28,11 @@ public final class StdioTransport: @unchecked Sendable {
         public var maximumQueuedOutputBytes = 64 << 20
         /// Past this many unfinished requests, stop reading input until some finish.
         public var maximumInFlightRequests = 4096
-        /// How long EOF or SIGTERM may take to finish in-flight work and flush.
-        public var drainTimeout: TimeInterval = 1.8
+        /// How long EOF or SIGTERM may take to finish in-flight work and begin its replies.
+        public var drainTimeout: TimeInterval = 1.5
+        /// How much longer a reply already begun may take to go out whole, after `drainTimeout`;
+        /// together within the protocol's 2 s.
+        public var lineGrace: TimeInterval = 0.4
 
         public init() {}
     }
@@ -101,7 +104,8 @@ public final class StdioTransport: @unchecked Sendable {
     }()
 
     /// Reads and dispatches until input ends or something stops the loop, then finishes
-    /// in-flight requests and flushes output (bounded by `drainTimeout`).
+    /// in-flight requests and writes their replies, whole (bounded by `drainTimeout` and
+    /// `lineGrace`).
     public func run(_ connection: Connection) -> StopReason {
         connection.onExit { [weak self] code in self?.stop(.exitRequested(code: code)) }
         output.onBrokenPipe { [weak self] in self?.stop(.outputClosed) }
@@ -115,14 +119,16 @@ public final class StdioTransport: @unchecked Sendable {
 
         let reason = currentStopReason ?? .endOfInput
         logger.debug("stopping: \(reason)")
-        let deadline: Date
+        let stopping = Date()
+        let beginBefore: Date
         if case .exitRequested = reason {
-            deadline = Date(timeIntervalSinceNow: 0.5)  // "at once": only flush what is queued
+            beginBefore = stopping + 0.5  // "at once": only what is queued
         } else {
-            deadline = Date(timeIntervalSinceNow: options.drainTimeout)
-            connection.waitUntilIdle(before: deadline)
+            beginBefore = stopping + options.drainTimeout
+            connection.waitUntilIdle(before: beginBefore)
         }
-        output.flush(before: deadline)
+        // Whole lines only: a reply is never left half-written for the host to read.
+        output.finish(beginBefore: beginBefore, endBefore: stopping + options.drainTimeout + options.lineGrace)
         output.close()
         return reason
     }
