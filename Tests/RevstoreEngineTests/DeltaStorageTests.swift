@@ -32,7 +32,7 @@ struct DeltaStorageTests {
         var branch: [[String: JSONValue]] = []
 
         static func make(_ f: Fixture, seed: UInt64) async throws -> History {
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             var history = History()
             var counter = 0
             func step(_ state: inout [String: JSONValue], branch: String?) async throws -> Bool {
@@ -127,7 +127,7 @@ struct DeltaStorageTests {
     func diffsAcrossBranches() async throws {
         let f = try await Fixture()
         let history = try await History.make(f, seed: 17)
-        var generator = SeededGenerator(seed: 99)
+        var generator = SplitMix64(seed: 99)
         for _ in 0..<60 {
             let sides = [("main", history.main), ("alt", history.branch)]
             let (fromName, fromStates) = sides[Int.random(in: 0..<2, using: &generator)]

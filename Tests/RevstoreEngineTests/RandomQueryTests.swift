@@ -1,4 +1,4 @@
-import RevstoreEngine
+@testable import RevstoreEngine
 import RevstoreJSON
 import Testing
 
@@ -7,7 +7,7 @@ import Testing
 struct RandomQueryTests {
     static let names = ["John", "Joan", "Jo", "Ann", "anna", "Zoë", "", "Jörg", "Bob"]
 
-    static func randomData(_ g: inout SeededGenerator) -> JSONValue {
+    static func randomData(_ g: inout SplitMix64) -> JSONValue {
         var data: [String: JSONValue] = [:]
         if Int.random(in: 0..<6, using: &g) > 0 { data["name"] = .string(names.randomElement(using: &g)!) }
         switch Int.random(in: 0..<8, using: &g) {
@@ -28,7 +28,7 @@ struct RandomQueryTests {
 
     static let fields = ["name", "age", "score", "active", "tags", "address.city", "$id", "$version"]
 
-    static func randomValue(for field: String, _ g: inout SeededGenerator) -> JSONValue {
+    static func randomValue(for field: String, _ g: inout SplitMix64) -> JSONValue {
         switch field {
         case "name": return .string(names.randomElement(using: &g)!)
         case "age": return Int.random(in: 0..<4, using: &g) == 0 ? .string(String(Int.random(in: 20...40, using: &g))) : .integer(Int.random(in: 18...45, using: &g))
@@ -41,7 +41,7 @@ struct RandomQueryTests {
         }
     }
 
-    static func randomCondition(_ g: inout SeededGenerator, depth: Int = 0) -> JSONValue {
+    static func randomCondition(_ g: inout SplitMix64, depth: Int = 0) -> JSONValue {
         if depth < 2, Int.random(in: 0..<5, using: &g) == 0 {
             let kind = ["$and", "$or", "$not"].randomElement(using: &g)!
             if kind == "$not" { return ["$not": randomCondition(&g, depth: depth + 1)] }
@@ -150,7 +150,7 @@ struct RandomQueryTests {
 
     @Test("thousands of random queries, at the head and at old versions, with and without indexes", arguments: [false, true])
     func randomQueries(indexed: Bool) async throws {
-        var g = SeededGenerator(seed: indexed ? 11 : 5)
+        var g = SplitMix64(seed: indexed ? 11 : 5)
         let f = try await Fixture()
         if indexed {
             _ = try await f.store.submitDefineType(name: "T", fields: ["name": ["type": "any", "index": true], "age": ["type": "any", "index": true],

@@ -1,4 +1,4 @@
-import RevstoreEngine
+@testable import RevstoreEngine
 import RevstoreJSON
 import Testing
 
@@ -204,7 +204,7 @@ struct VersioningTests {
 
     @Test("random histories: a read at every version equals the state right after it was created")
     func randomHistories() async throws {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let f = try await Fixture()
         var model: [[String: JSONValue]] = [[:], [:]]  // index = version; versions 0 (unused) and 1 (empty)
         var state: [String: JSONValue] = [:]
@@ -250,19 +250,6 @@ struct VersioningTests {
             for entity in read { seen[entity.id] = entity.data }
             #expect(seen == model[version], "state at version \(version)")
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so random tests repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -100,7 +100,7 @@ struct ResultStreamTests {
         channel.sendPart(Array(#"{"c":["#.utf8), of: second)
         channel.send(Array(#"{"d":2}"#.utf8))
         channel.endMessage(nil, of: second)
-        #expect(channel.flush(before: Date() + 5))
+        #expect(channel.finish(beginBefore: Date() + 5, endBefore: Date() + 5))
         channel.close()
         close(fds[1])
         var output: [UInt8] = []

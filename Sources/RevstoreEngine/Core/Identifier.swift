@@ -17,7 +17,7 @@ import Foundation
 public enum Identifier {
     private static let hex = Array("0123456789abcdef".utf8)
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var generator = SplitMix64()
+    nonisolated(unsafe) private static var generator = SplitMix64.seededFromSystem()
     /// The last id's millisecond and its 74 counting bits: 12 above the version nibble (`a`),
     /// 62 after the variant (`b`).
     nonisolated(unsafe) private static var last: (milliseconds: UInt64, a: UInt64, b: UInt64) = (0, 0, 0)
@@ -56,14 +56,17 @@ public enum Identifier {
     }
 }
 
-/// Steele, Lea and Flood's SplitMix64, seeded from the system generator.
-private struct SplitMix64 {
+/// Steele, Lea and Flood's SplitMix64: small and fast, and the same sequence for the same seed
+/// (tests use that to repeat a random run exactly).
+struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init() {
+    init(seed: UInt64) { state = seed }
+
+    static func seededFromSystem() -> SplitMix64 {
         var seed: UInt64 = 0
         withUnsafeMutableBytes(of: &seed) { arc4random_buf($0.baseAddress!, $0.count) }
-        state = seed
+        return SplitMix64(seed: seed)
     }
 
     mutating func next() -> UInt64 {

@@ -30,7 +30,7 @@ public final class OutputChannel: PartialMessageSink, @unchecked Sendable {
     private var finishing = false
     /// The pipe refused bytes: the background writer must wait for it and finish.
     private var needsDrain = false
-    /// Threads waiting for the queue to empty (in `flush`, or a part waiting for the host);
+    /// Threads waiting for the queue to empty (in `finish`, or a part waiting for the host);
     /// only they need a wake-up when it does.
     private var drainWaiters = 0
     /// The message being sent in parts, and the messages that wait for it to end.
@@ -123,16 +123,6 @@ public final class OutputChannel: PartialMessageSink, @unchecked Sendable {
         let report = corkDepth == 0 ? writeQueued() : false
         condition.unlock()
         if report { reportBroken() }
-    }
-
-    /// Waits until everything queued is written (or the pipe broke); false on timeout.
-    @discardableResult
-    public func flush(before deadline: Date) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        drainWaiters += 1
-        defer { drainWaiters -= 1 }
-        return waitUntil(deadline) { $0.queue.count == $0.queueStart }
     }
 
     /// Writes what is queued for a server that is stopping, in whole lines: every message until
