@@ -203,3 +203,12 @@ func readChunk(_ fd: Int32, upTo size: Int = 1 << 16) -> [UInt8] {
         return count > 0 ? Array(chunk[0..<count]) : []
     }
 }
+
+/// Runs `body`, which blocks for seconds (waiting on a server's pipes and its exit), on a thread
+/// of its own: blocked there, it cannot starve Swift concurrency's few shared threads, which
+/// other suites' tasks are running on meanwhile.
+func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result(catching: body)) }
+    }
+}
