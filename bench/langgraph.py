@@ -9,7 +9,9 @@ channel (LangGraph's add_messages), checkpointed after every step:
     several runs, the two savers taking turns, as one run of a few tenths of a second is noisy;
   * the store's size after close, every file of it, as a ratio to SqliteSaver's (check: at most
     a fifth; aim a tenth);
-  * 4 processes: every thread has all its steps, and no process saw "database is locked".
+  * 4 processes: every thread has all its steps, and no process saw "database is locked". Their
+    clock starts once every worker has imported LangGraph (the same cost for either saver, and
+    most of a worker's life), and stops when the last has closed its saver and exited.
 
 Needs the Python client with its LangGraph extra (`make venv` installs it):
 
@@ -102,10 +104,20 @@ def in_threads(kind: str, path: str, threads: int, steps: int) -> tuple[float, l
 
 
 def in_processes(kind: str, path: str, processes: int, steps: int) -> tuple[float, list[str]]:
-    """Wall time of `processes` workers on one file, and what went wrong in them."""
-    start = now()
+    """Wall time of `processes` workers on one file, and what went wrong in them.
+
+    The clock starts once every worker has started Python and imported LangGraph, which costs
+    the same whichever saver it uses and would otherwise be most of what is timed: from there
+    each opens its saver, runs its graph, closes the saver and exits."""
     workers = [subprocess.Popen([sys.executable, __file__, "--worker", kind, path, str(i), str(steps)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(processes)]
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for i in range(processes)]
+    for worker in workers:
+        worker.stdout.readline()  # "ready"
+    start = now()
+    for worker in workers:
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
     problems = []
     for worker in workers:
         out, err = worker.communicate()
@@ -120,6 +132,8 @@ def count_checkpoints(kind: str, path: str, threads: int) -> list[int]:
 
 
 def worker(kind: str, path: str, index: str, steps: str) -> None:
+    print("ready", flush=True)
+    sys.stdin.readline()
     with saver(kind, path) as s:
         print(run_thread(graph(s, int(steps)), f"thread-{index}", int(steps)))
 
