@@ -189,19 +189,52 @@ struct JSONPointer: Equatable {
 
     init(tokens: [String]) { self.tokens = tokens }
 
+    /// Parses a pointer byte by byte: it is a sequence of code points, so a combining mark after
+    /// a `/` or `~` leaves that `/` or `~` what it is (as Swift's characters would not).
     init?(_ text: String) {
-        if text.isEmpty {
+        let bytes = Array(text.utf8)
+        if bytes.isEmpty {
             tokens = []
             return
         }
-        guard text.hasPrefix("/") else { return nil }
-        tokens = text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-        }
+        guard bytes[0] == UInt8(ascii: "/") else { return nil }
+        tokens = bytes[1...].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map(Self.unescape)
     }
 
-    var text: String {
-        tokens.map { "/" + $0.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }.joined()
+    var text: String { tokens.map { "/" + Self.escape($0) }.joined() }
+
+    /// `token` as a pointer spells it: `~` as `~0`, `/` as `~1`.
+    static func escape(_ token: String) -> String {
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(token.utf8.count + 4)
+        for byte in token.utf8 {
+            switch byte {
+            case UInt8(ascii: "~"): bytes += [UInt8(ascii: "~"), UInt8(ascii: "0")]
+            case UInt8(ascii: "/"): bytes += [UInt8(ascii: "~"), UInt8(ascii: "1")]
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `~1` as `/` and `~0` as `~`, in one pass, so `~01` is `~1` (RFC 6901 §4).
+    private static func unescape(_ token: ArraySlice<UInt8>) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(token.count)
+        var position = token.startIndex
+        while position < token.endIndex {
+            let byte = token[position]
+            let next = token.index(after: position)
+            if byte == UInt8(ascii: "~"), next < token.endIndex, token[next] == UInt8(ascii: "0") || token[next] == UInt8(ascii: "1") {
+                bytes.append(token[next] == UInt8(ascii: "0") ? UInt8(ascii: "~") : UInt8(ascii: "/"))
+                position = token.index(after: next)
+            } else {
+                bytes.append(byte)
+                position = next
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// An array position for `token`: `-` is the end; digits without a leading zero otherwise.
@@ -212,12 +245,5 @@ struct JSONPointer: Equatable {
               let position = Int(token), position <= count
         else { return nil }
         return position
-    }
-}
-
-private extension StringProtocol {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard contains(target) else { return String(self) }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -54,10 +54,10 @@ extension JSONValue {
             return
         }
         for key in from.keys.sorted() where to[key] == nil {
-            operations.append(["op": "remove", "path": .string(pointer + "/" + escape(key))])
+            operations.append(["op": "remove", "path": .string(pointer + "/" + JSONPointer.escape(key))])
         }
         for key in to.keys.sorted() {
-            let path = pointer + "/" + escape(key)
+            let path = pointer + "/" + JSONPointer.escape(key)
             if let old = from[key] {
                 diff(old, to[key]!, pointer: path, arraysGrow: arraysGrow, into: &operations)
             } else {
@@ -65,16 +65,5 @@ extension JSONValue {
             }
         }
     }
-
-    /// RFC 6901: `~` becomes `~0`, `/` becomes `~1`.
-    private static func escape(_ key: String) -> String {
-        key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
-    }
 }
 
-private extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}

@@ -75,6 +75,15 @@ struct QueryTests {
         #expect(try await f.all("User").count == 4)
         #expect(try await f.all("User", filter: ["name": "'); DROP TABLE entity; --"]).isEmpty)
     }
+
+    @Test("field paths split at each dot code point, and a quote with a combining mark is still a quote")
+    func combiningMarksInPaths() async throws {
+        let f = try await Fixture()
+        try await f.commit([f.put("T", "a", ["x": ["\u{301}y": 1]]), f.put("T", "b", ["x.\u{301}y": 1])])
+        #expect(try await f.all("T", filter: ["x.\u{301}y": 1]).map(\.id) == ["a"])
+        await expectError(.invalidArgument) { _ = try await f.all("T", filter: ["x\"\u{301}": 1]) }
+        await expectError(.invalidArgument) { _ = try await f.all("T", orderBy: ["x\\\u{301}"]) }
+    }
 }
 
 @Suite("Large queries")

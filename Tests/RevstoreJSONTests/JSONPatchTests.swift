@@ -73,4 +73,17 @@ struct JSONPatchTests {
         let append = try Self.parse(#"{"messages":[1,2,3]}"#).delta(to: try Self.parse(#"{"messages":[1,2,3,4]}"#))
         #expect(append == [["op": "add", "path": "/messages/-", "value": 4]])
     }
+
+    @Test("pointers are code points: a combining mark after `/` or `~` leaves it a separator or an escape")
+    func combiningMarks() throws {
+        // Found by Fuzz/FuzzPatch: "/" + "\u{301}c" is one Swift character, so the pointer
+        // to member "\u{301}c" was refused as "not a JSON pointer".
+        let source: JSONValue = ["\u{301}c": 1, "~\u{301}": 2, "/\u{301}": 3]
+        let target: JSONValue = ["\u{301}c": 4, "x": ["~\u{301}": 5]]
+        let patch = source.jsonPatch(to: target)
+        #expect(try source.applying(jsonPatch: patch) == target)
+        #expect(try source.applying(jsonPatch: source.delta(to: target)) == target)
+        #expect(patch.contains(["op": "remove", "path": "/~0\u{301}"]))
+        #expect(try source.applying(jsonPatch: [["op": "remove", "path": "/~1\u{301}"]]) == ["\u{301}c": 1, "~\u{301}": 2])
+    }
 }

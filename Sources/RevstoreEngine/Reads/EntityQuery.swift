@@ -44,6 +44,11 @@ struct QueryCompiler {
     /// Top-level fields with an index: spelled as the index's own literal expression, which is
     /// what lets SQLite use it (a bound JSON path would not match the indexed expression).
     var indexedFields: Set<String> = []
+    /// Whether `field` is one of `indexedFields`, code point for code point: a Swift string
+    /// equal to it only canonically (`"\u{212A}"` and `"K"`) names another member.
+    private func isIndexed(_ field: String) -> Bool {
+        indexedFields.contains(field) && indexedFields.contains { $0.utf8.elementsEqual(field.utf8) }
+    }
     /// Whether a condition or ordering used an indexed field.
     private(set) var usesIndexedField = false
     /// For a `strict` declared type, its fields: a query on any other is a mistake, not an empty result.
@@ -146,7 +151,7 @@ struct QueryCompiler {
         }
         let jsonPath = try Self.jsonPath(field, path: path)
         try checkDeclared(field, path: path)
-        if indexedFields.contains(field) {
+        if isIndexed(field) {
             usesIndexedField = true
             return Operand(value: Store.fieldExpression(field, table: "v"), type: "json_type(\(EntityData.expression("v")), '$.\"\(field)\"')", path: nil, arrayPath: jsonPath)
         }
@@ -155,17 +160,25 @@ struct QueryCompiler {
 
     /// For a strict type, a field it does not declare is a mistake, not an empty result.
     private func checkDeclared(_ field: String, path: String) throws(EngineError) {
-        guard let strictFields, let top = field.split(separator: ".").first.map(String.init), !strictFields.contains(top) else { return }
+        guard let strictFields, let top = Self.components(of: field).first,
+              !strictFields.contains(where: { $0.utf8.elementsEqual(top.utf8) }) else { return }
         throw .invalidArgument("the type is strict and has no field \"\(top)\"; its fields are \(strictFields.sorted().joined(separator: " "))", path: path)
     }
 
     /// `a.b` → `$."a"."b"`. Components are object keys; quotes are not allowed in them.
     static func jsonPath(_ field: String, path: String) throws(EngineError) -> String {
-        let components = field.split(separator: ".", omittingEmptySubsequences: false)
-        guard !components.isEmpty, components.allSatisfy({ !$0.isEmpty && !$0.contains("\"") && !$0.contains("\\") }) else {
+        let components = Self.components(of: field)
+        guard !components.isEmpty,
+              components.allSatisfy({ !$0.isEmpty && !$0.utf8.contains(UInt8(ascii: "\"")) && !$0.utf8.contains(UInt8(ascii: "\\")) }) else {
             throw .invalidArgument("\"\(field)\" is not a field path: dot-separated names, no empty parts, quotes or backslashes", path: path)
         }
         return "$" + components.map { ".\"\($0)\"" }.joined()
+    }
+
+    /// A field path's names, split at each `.` code point (not at each character: a combining
+    /// mark after a dot leaves it a dot).
+    static func components(of field: String) -> [String] {
+        field.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     }
 
     // Each `?` gets its argument at the moment its SQL is produced, so fragments are always
@@ -310,7 +323,7 @@ struct QueryCompiler {
             if field.hasPrefix("$") {
                 guard let meta = Self.metaFields[field] else { throw .invalidArgument("unknown field \"\(field)\"", path: here) }
                 expression = meta.column
-            } else if indexedFields.contains(field) {
+            } else if isIndexed(field) {
                 usesIndexedField = true
                 expression = Store.fieldExpression(field, table: "v")
             } else {
