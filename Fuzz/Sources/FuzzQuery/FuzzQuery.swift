@@ -1,5 +1,5 @@
-import FuzzSupport
 import Dispatch
+import FuzzSupport
 import RevstoreEngine
 import RevstoreJSON
 
@@ -14,7 +14,7 @@ public func fuzzQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     check(plain == indexed, "indexed fields change the answer to \(filter): \(String(describing: plain)) vs \(String(describing: indexed))")
     guard let matched = plain, let others = Stores.plain.ids(where: ["$not": filter]) else { return 0 }
     check(matched.isDisjoint(with: others) && matched.union(others) == Stores.allIDs,
-                 "$not does not answer the other entities for \(filter): \(matched) and \(others)")
+          "$not does not answer the other entities for \(filter): \(matched) and \(others)")
     return 0
 }
 

@@ -44,11 +44,6 @@ struct QueryCompiler {
     /// Top-level fields with an index: spelled as the index's own literal expression, which is
     /// what lets SQLite use it (a bound JSON path would not match the indexed expression).
     var indexedFields: Set<String> = []
-    /// Whether `field` is one of `indexedFields`, code point for code point: a Swift string
-    /// equal to it only canonically (`"\u{212A}"` and `"K"`) names another member.
-    private func isIndexed(_ field: String) -> Bool {
-        indexedFields.contains(field) && indexedFields.contains { $0.utf8.elementsEqual(field.utf8) }
-    }
     /// Whether a condition or ordering used an indexed field.
     private(set) var usesIndexedField = false
     /// For a `strict` declared type, its fields: a query on any other is a mistake, not an empty result.
@@ -156,6 +151,12 @@ struct QueryCompiler {
             return Operand(value: Store.fieldExpression(field, table: "v"), type: "json_type(\(EntityData.expression("v")), '$.\"\(field)\"')", path: nil, arrayPath: jsonPath)
         }
         return Operand(value: "json_extract(\(EntityData.expression("v")), ?)", type: "json_type(\(EntityData.expression("v")), ?)", path: jsonPath, arrayPath: jsonPath)
+    }
+
+    /// Whether `field` is one of `indexedFields`, code point for code point: a Swift string
+    /// equal to it only canonically (`"\u{212A}"` and `"K"`) names another member.
+    private func isIndexed(_ field: String) -> Bool {
+        indexedFields.contains { $0.utf8.elementsEqual(field.utf8) }
     }
 
     /// For a strict type, a field it does not declare is a mistake, not an empty result.
