@@ -72,7 +72,7 @@ public struct JSONParser {
         guard depth <= maximumDepth else { throw error(.tooDeep, "nesting deeper than \(maximumDepth) levels") }
         index += 1
         // Sized for the usual small object, so building it rarely rehashes.
-        var object = [String: JSONValue](minimumCapacity: 8)
+        var object = JSONObject(minimumCapacity: 8)
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { index += 1; return .object(object) }
         while true {

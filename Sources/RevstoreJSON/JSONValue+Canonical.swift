@@ -35,7 +35,7 @@ extension JSONValue {
             if bytesMember != nil {
                 return bytesValue == nil ? ("", .malformedBytes) : nil
             }
-            for key in members.keys.sorted() {
+            for key in members.sortedKeys {
                 if let found = members[key]!.firstUnstorable { return (Self.join(key, found.path), found.problem) }
             }
             return nil

@@ -53,10 +53,10 @@ extension JSONValue {
             operations.append(["op": "replace", "path": .string(pointer), "value": target])
             return
         }
-        for key in from.keys.sorted() where to[key] == nil {
+        for key in from.sortedKeys where to[key] == nil {
             operations.append(["op": "remove", "path": .string(pointer + "/" + JSONPointer.escape(key))])
         }
-        for key in to.keys.sorted() {
+        for key in to.sortedKeys {
             let path = pointer + "/" + JSONPointer.escape(key)
             if let old = from[key] {
                 diff(old, to[key]!, pointer: path, arraysGrow: arraysGrow, into: &operations)

@@ -1,15 +1,16 @@
 /// A JSON value as it travels on the wire.
 ///
-/// Objects are unordered (`[String: JSONValue]`); the writer emits their keys sorted, so equal
-/// values always serialize to equal bytes. Numbers keep their literal text, so an id such as
+/// Objects are unordered (`JSONObject`); the writer emits their keys sorted, so equal values
+/// always serialize to equal bytes. Strings and keys compare by code points, never by Swift's
+/// canonical equivalence (`CodePointString`). Numbers keep their literal text, so an id such as
 /// `12345678901234567890` or `1.50` is echoed exactly as it arrived.
-public enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(JSONNumber)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 }
 
 extension JSONValue {
@@ -24,7 +25,7 @@ extension JSONValue {
     public var intValue: Int? { numberValue?.intValue }
     public var doubleValue: Double? { numberValue?.doubleValue }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
-    public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+    public var objectValue: JSONObject? { if case .object(let o) = self { o } else { nil } }
 
     /// The member `key` of an object; nil for a missing key or a non-object.
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
@@ -59,7 +60,34 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        var object = JSONObject(minimumCapacity: elements.count)
+        for (key, value) in elements { object[key] = value }
+        self = .object(object)
+    }
+}
+
+extension JSONValue: Hashable {
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case (.bool(let x), .bool(let y)): x == y
+        case (.number(let x), .number(let y)): x == y
+        case (.string(let x), .string(let y)): CodePointString(x) == CodePointString(y)
+        case (.array(let x), .array(let y)): x == y
+        case (.object(let x), .object(let y)): x == y
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .number(let n): hasher.combine(n)
+        case .string(let s): CodePointString(s).hash(into: &hasher)
+        case .array(let elements): hasher.combine(elements)
+        case .object(let members): hasher.combine(members)
+        }
     }
 }
 
@@ -73,7 +101,7 @@ extension JSONValue: CustomStringConvertible {
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
-            var object: [String: JSONValue] = [:]
+            var object = JSONObject()
             for key in keyed.allKeys { object[key.stringValue] = try keyed.decode(JSONValue.self, forKey: key) }
             self = .object(object)
         } else if var unkeyed = try? decoder.unkeyedContainer() {

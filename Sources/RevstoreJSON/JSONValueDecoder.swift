@@ -17,7 +17,7 @@ private struct ValueDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let members) = value else { throw mismatch([String: JSONValue].self, value, codingPath) }
+        guard case .object(let members) = value else { throw mismatch(JSONObject.self, value, codingPath) }
         return KeyedDecodingContainer(KeyedContainer(members: members, codingPath: codingPath))
     }
 
@@ -40,7 +40,7 @@ private func expectedName(_ type: Any.Type) -> String {
     case is Double.Type, is Float.Type: "a number"
     case is Int.Type, is Int64.Type, is Int32.Type, is UInt.Type, is UInt64.Type: "an integer"
     case is [JSONValue].Type: "an array"
-    case is [String: JSONValue].Type: "an object"
+    case is JSONObject.Type: "an object"
     default: "\(type)"
     }
 }
@@ -76,7 +76,7 @@ private func integer(_ value: JSONValue, _ path: [any CodingKey]) throws -> Int 
 }
 
 private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let members: [String: JSONValue]
+    let members: JSONObject
     let codingPath: [any CodingKey]
 
     var allKeys: [Key] { members.keys.compactMap(Key.init(stringValue:)) }

@@ -16,7 +16,7 @@ public struct JSONValueEncoder {
 /// A reference to the value being built, so nested containers can write into their parent.
 private final class ValueBox {
     var value: JSONValue = .null
-    var members: [String: ValueBox] = [:]
+    var members: [CodePointString: ValueBox] = [:]
     var elements: [ValueBox] = []
     enum Shape { case leaf, object, array }
     var shape = Shape.leaf
@@ -24,7 +24,7 @@ private final class ValueBox {
     func resolved() -> JSONValue {
         switch shape {
         case .leaf: value
-        case .object: .object(members.mapValues { $0.resolved() })
+        case .object: .object(JSONObject(members: members.mapValues { $0.resolved() }))
         case .array: .array(elements.map { $0.resolved() })
         }
     }
@@ -68,7 +68,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func child(_ key: Key) -> ValueBox {
         let child = ValueBox()
-        box.members[key.stringValue] = child
+        box.members[CodePointString(key.stringValue)] = child
         return child
     }
 

@@ -48,7 +48,7 @@ public struct JSONWriter {
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
             var first = true
-            for key in Self.sortedKeys(members) {
+            for key in members.sortedKeys {
                 if !first { bytes.append(UInt8(ascii: ",")) }
                 first = false
                 write(string: key)
@@ -57,12 +57,6 @@ public struct JSONWriter {
             }
             bytes.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Keys in UTF-8 byte order: stable, locale-free, and cheap for the usual ASCII keys.
-    static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        if members.count < 2 { return Array(members.keys) }
-        return members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     public mutating func appendASCII(_ text: StaticString) {

@@ -22,7 +22,7 @@ enum Resources {
     static func register(in registry: inout MethodRegistry, context: MCPContext) {
         registry.registerConcurrent("resources/list") { params, _ in
             let page = try context.store.sessions(limit: 100, after: params?["cursor"]?.stringValue)
-            var result: [String: JSONValue] = ["resources": .array(page.sessions.map { session in
+            var result: JSONObject = ["resources": .array(page.sessions.map { session in
                 ["uri": .string(uri(session.name)), "name": .string(session.name), "title": .string("Session \(session.name)"),
                  "description": .string("The memory of session \(session.name) at version \(session.version): its entities, observations and relations"),
                  "mimeType": "application/json"]

@@ -8,7 +8,7 @@ struct RandomQueryTests {
     static let names = ["John", "Joan", "Jo", "Ann", "anna", "Zoë", "", "Jörg", "Bob"]
 
     static func randomData(_ g: inout SplitMix64) -> JSONValue {
-        var data: [String: JSONValue] = [:]
+        var data = JSONObject()
         if Int.random(in: 0..<6, using: &g) > 0 { data["name"] = .string(names.randomElement(using: &g)!) }
         switch Int.random(in: 0..<8, using: &g) {
         case 0: break

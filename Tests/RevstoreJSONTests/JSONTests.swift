@@ -69,6 +69,20 @@ struct JSONTests {
         #expect(try parse(#""\udc00""#) == "\u{FFFD}")
     }
 
+    @Test("strings and keys are sequences of code points: canonically equivalent ones stay apart")
+    func codePoints() throws {
+        let composed = "\u{E9}", decomposed = "e\u{301}"
+        let object = try parse(#"{"\u00e9": 1, "e\u0301": 2}"#)
+        #expect(object.objectValue?.count == 2)
+        #expect(object[composed] == 1 && object[decomposed] == 2)
+        // Keys are written in code point order: U+0065 before U+00E9.
+        #expect(object.description == "{\"e\u{301}\":2,\"\u{E9}\":1}")
+        #expect(JSONValue.string(composed) != .string(decomposed))
+        #expect(Set<JSONValue>([.string(composed), .string(decomposed), .string(composed)]).count == 2)
+        #expect(Set<JSONValue>([[composed: 1], [decomposed: 1]]).count == 2)
+        #expect(CodePointString(decomposed) < CodePointString(composed))
+    }
+
     @Test("writer output is compact, key-sorted, escaped, and parses back to the same value")
     func writer() throws {
         let value: JSONValue = ["b": "quote\" back\\ nl\n ctl\u{01} sep\u{2028}", "a": [1.5, nil, false], "é": [:]]

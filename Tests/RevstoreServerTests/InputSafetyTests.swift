@@ -39,6 +39,36 @@ struct InputSafetyTests {
         #expect(try server.call(41, "entity/get", ["session": "s", "type": "T", "id": "c"])["result"]?["entity"]?["data"]?["k"] == "x\u{0}y")
     }
 
+    @Test("keys, ids and values that differ only in normalization are different keys, ids and values")
+    func codePoints() throws {
+        let composed = "\u{E9}", decomposed = "e\u{301}"
+        let server = try ServerProcess()
+        #expect(try server.call(1, "session/create", ["session": "s"])["result"] != nil)
+
+        // Two members of one object.
+        let both = try server.call(2, "entity/put", ["session": "s", "type": "T", "id": "k", "data": [composed: 1, decomposed: 2]])
+        #expect(both["result"]?["entity"]?["data"]?.objectValue?.count == 2)
+        let read = try server.call(3, "entity/get", ["session": "s", "type": "T", "id": "k"])["result"]?["entity"]?["data"]
+        #expect(read?[composed] == 1 && read?[decomposed] == 2)
+
+        // A new value, kept as a new version.
+        #expect(try server.call(4, "entity/put", ["session": "s", "type": "T", "id": "v", "data": ["name": .string(composed)]])["result"] != nil)
+        let replaced = try server.call(5, "entity/put", ["session": "s", "type": "T", "id": "v", "data": ["name": .string(decomposed)]])["result"]
+        #expect(replaced?["created"] == true && replaced?["entity"]?["version"] == 2)
+        #expect(try server.call(6, "entity/get", ["session": "s", "type": "T", "id": "v"])["result"]?["entity"]?["data"]?["name"] == .string(decomposed))
+
+        // Two ids in one commit: two entities.
+        let commit = try server.call(7, "commit", ["session": "s", "ops": [
+            ["op": "put", "type": "U", "id": .string(composed), "data": ["n": 1]],
+            ["op": "put", "type": "U", "id": .string(decomposed), "data": ["n": 2]],
+        ]])
+        #expect(commit["result"]?["changes"]?.arrayValue?.count == 2, "\(commit)")
+        let ids = try server.call(8, "entity/query", ["session": "s", "type": "U"])["result"]?["entities"]?.arrayValue?.compactMap { $0["id"] }
+        #expect(Set(ids ?? []) == [.string(composed), .string(decomposed)])
+        let found = try server.call(9, "entity/query", ["session": "s", "type": "U", "where": ["$id": .string(decomposed)]])["result"]?["entities"]
+        #expect(found?.arrayValue?.map { $0["data"]?["n"] } == [2])
+    }
+
     @Test("a number beyond a double's range is refused with its path, never stored as something else")
     func numbersOutOfRange() throws {
         let server = try ServerProcess()

@@ -88,7 +88,7 @@ extension Store {
             let targetState = try Self.state(in: db, at: targetAt, keys: keys)
             var operations: [CommitOperation] = []
             var conflicts: [MergeConflict] = []
-            for key in Set(sourceState.keys).union(targetState.keys).sorted(by: { ($0.type, $0.id) < ($1.type, $1.id) }) {
+            for key in Set(sourceState.keys).union(targetState.keys).sorted() {
                 let b = Self.live(baseState[key]), s = Self.live(sourceState[key]), t = Self.live(targetState[key])
                 if s == b || s == t { continue }
                 if t == b {
@@ -103,7 +103,7 @@ extension Store {
                 }
                 let baseData = b?.objectValue ?? [:]
                 var merged = targetData
-                for field in Set(sourceData.keys).union(targetData.keys).union(baseData.keys).sorted() {
+                for field in Set(sourceData.codePointKeys).union(targetData.codePointKeys).union(baseData.codePointKeys).sorted().map(\.string) {
                     let bf = baseData[field], sf = sourceData[field], tf = targetData[field]
                     if sf == bf || sf == tf { continue }
                     if tf == bf {

@@ -26,11 +26,6 @@ struct CommitBuilder {
         var currentNumber: Int { before?.number ?? 0 }
     }
 
-    private struct Reference: Hashable {
-        var type: String
-        var id: String
-    }
-
     let db: Database
     let session: SessionRow
     let branch: BranchRow
@@ -38,9 +33,9 @@ struct CommitBuilder {
     let actor: String?
     let now = Timestamp.now()
 
-    private var working: [Reference: Working] = [:]
-    private var order: [Reference] = []
-    private var touched: Set<Reference> = []
+    private var working: [EntityReference: Working] = [:]
+    private var order: [EntityReference] = []
+    private var touched: Set<EntityReference> = []
     /// Declared types seen so far (nil: the type is not declared).
     private var types: [String: TypeDefinition?] = [:]
 
@@ -175,10 +170,10 @@ struct CommitBuilder {
         }
     }
 
-    private mutating func load(type: String, id: String, path: String, idPath: String? = nil) throws -> Reference {
+    private mutating func load(type: String, id: String, path: String, idPath: String? = nil) throws -> EntityReference {
         try Names.checkType(type, path: "\(path).type")
         try Names.checkEntityID(id, path: idPath ?? "\(path).id")
-        let reference = Reference(type: type, id: id)
+        let reference = EntityReference(type: type, id: id)
         if working[reference] == nil {
             let key = try db.entityKey(session: session, type: type, id: id)
             let before = try key.flatMap { try db.entityRow(entityKey: $0, segments: segments, withData: false) }
@@ -193,7 +188,7 @@ struct CommitBuilder {
         return reference
     }
 
-    private mutating func update(_ reference: Reference, _ entity: Working) {
+    private mutating func update(_ reference: EntityReference, _ entity: Working) {
         working[reference] = entity
         touched.insert(reference)
     }
@@ -313,7 +308,7 @@ struct CommitBuilder {
         }
         guard !rows.isEmpty else { return [] }
         try checkReferencesAndUniqueness(rows.map(\.0))
-        rows += try propagation(from: rows.map { Reference(type: $0.0.type, id: $0.0.id) })
+        rows += try propagation(from: rows.map { EntityReference(type: $0.0.type, id: $0.0.id) })
         return rows
     }
 
@@ -344,14 +339,14 @@ struct CommitBuilder {
 
     /// Whether an entity is live in the state this commit makes.
     private func isLive(type: String, id: String) throws -> Bool {
-        if let entity = working[Reference(type: type, id: id)] { return entity.exists && !entity.deleted }
+        if let entity = working[EntityReference(type: type, id: id)] { return entity.exists && !entity.deleted }
         guard let key = try db.entityKey(session: session, type: type, id: id) else { return false }
         return try db.entityRow(entityKey: key, segments: segments).map { !$0.deleted } ?? false
     }
 
     /// Whether another live entity of `type` holds `value` in `field` in the state this commit makes.
     private func isTaken(type: String, field: String, value: JSONValue, by id: String) throws -> Bool {
-        for (reference, other) in working where reference.type == type && reference.id != id && other.exists && !other.deleted {
+        for (reference, other) in working where reference.type == type && CodePointString(reference.id) != CodePointString(id) && other.exists && !other.deleted {
             if other.data?[field] == value { return true }
         }
         let visible = Database.visibleRowExpression(segments)
@@ -360,12 +355,12 @@ struct CommitBuilder {
             WHERE e.session_id = ? AND e.type = ? AND v.deleted = 0 AND \(Store.fieldExpression(field, table: "v")) = ? AND e.entity_id <> ?
             """, arguments: visible.arguments + [session.id, type, value.databaseValue, id])
         // Entities this commit changes are judged by their new data, above.
-        return candidates.contains { working[Reference(type: type, id: $0)] == nil }
+        return candidates.contains { working[EntityReference(type: type, id: $0)] == nil }
     }
 
     /// Entities that refer, through a `propagate` ref field, to an entity this commit changes get
     /// a new version too (data unchanged), and so on upwards.
-    private mutating func propagation(from changed: [Reference]) throws -> [(Working, Change.Kind)] {
+    private mutating func propagation(from changed: [EntityReference]) throws -> [(Working, Change.Kind)] {
         var rows: [(Working, Change.Kind)] = []
         var done = Set(changed)
         var pending = changed

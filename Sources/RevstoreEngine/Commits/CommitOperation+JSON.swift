@@ -3,7 +3,7 @@ import RevstoreJSON
 /// Ops as the protocol writes them; staged turns keep their ops in this form.
 extension CommitOperation {
     var json: JSONValue {
-        var fields: [String: JSONValue]
+        var fields: JSONObject
         switch self {
         case .put(let type, let id, let data, let ifVersion):
             fields = ["op": "put", "type": .string(type), "data": data]

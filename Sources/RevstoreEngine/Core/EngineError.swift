@@ -33,9 +33,9 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     /// One human sentence.
     public var message: String
-    public var details: [String: JSONValue]
+    public var details: JSONObject
 
-    public init(_ code: Code, _ message: String, _ details: [String: JSONValue] = [:]) {
+    public init(_ code: Code, _ message: String, _ details: JSONObject = [:]) {
         self.code = code
         self.message = message
         self.details = details
@@ -52,7 +52,7 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
 }
 
 extension EngineError {
-    static func notFound(_ kind: String, _ keys: [String: JSONValue], _ what: String) -> EngineError {
+    static func notFound(_ kind: String, _ keys: JSONObject, _ what: String) -> EngineError {
         var details = keys
         details["kind"] = .string(kind)
         return EngineError(.notFound, "No \(kind) \(what).", details)

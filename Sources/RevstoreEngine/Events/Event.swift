@@ -99,11 +99,11 @@ public struct EventFilter: Sendable {
     public var branch: String?
     /// Only events whose changes touch an entity of one of these types.
     public var types: Set<String>?
-    /// Only events whose changes touch an entity with one of these ids.
-    public var ids: Set<String>?
+    /// Only events whose changes touch an entity with one of these ids (by code points).
+    public var ids: Set<CodePointString>?
     public var kinds: Set<Event.Kind>?
 
-    public init(session: String? = nil, branch: String? = nil, types: Set<String>? = nil, ids: Set<String>? = nil, kinds: Set<Event.Kind>? = nil) {
+    public init(session: String? = nil, branch: String? = nil, types: Set<String>? = nil, ids: Set<CodePointString>? = nil, kinds: Set<Event.Kind>? = nil) {
         self.session = session
         self.branch = branch
         self.types = types
@@ -112,14 +112,14 @@ public struct EventFilter: Sendable {
     }
 
     func matches(_ event: Event) -> Bool {
-        if let session, event.session != session { return false }
+        if let session, CodePointString(event.session) != CodePointString(session) { return false }
         if let branch, event.branch != branch { return false }
         if let kinds, !kinds.contains(event.kind) { return false }
         guard types != nil || ids != nil else { return true }
         // Only a filter by type or id looks inside the changes.
         let touched = event.touched
         if let types, !touched.contains(where: { $0.type.map(types.contains) == true }) { return false }
-        if let ids, !touched.contains(where: { $0.id.map(ids.contains) == true }) { return false }
+        if let ids, !touched.contains(where: { $0.id.map { ids.contains(CodePointString($0)) } == true }) { return false }
         return true
     }
 }

@@ -195,12 +195,12 @@ extension Store {
     }
 
     /// Bytes on disk of each table, its indexes included (SQLite's dbstat).
-    private static func bytesByTable(_ db: Database) throws -> [String: JSONValue] {
+    private static func bytesByTable(_ db: Database) throws -> JSONObject {
         let rows = try Row.fetchAll(db, sql: """
             SELECT coalesce(m.tbl_name, s.name) AS name, sum(s.pgsize) AS bytes FROM dbstat s LEFT JOIN sqlite_schema m ON m.name = s.name
             WHERE s.name NOT LIKE 'sqlite_%' GROUP BY 1 ORDER BY 1
             """)
-        return Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as String, JSONValue.integer($0["bytes"])) })
+        return JSONObject(uniqueKeysWithValues: rows.map { ($0["name"] as String, JSONValue.integer($0["bytes"])) })
     }
 
     /// Rebuilds the file without its free pages and truncates the WAL; returns the file size

@@ -132,7 +132,7 @@ private struct SessionImporter {
     let db: Database
     var sessionID: Int64 = 0
     var branches: [String: Int64] = [:]
-    var entityKeys: [String: Int64] = [:]  // "type\u{0}id" → key
+    var entityKeys: [EntityReference: Int64] = [:]
     /// Each imported entity version's row id, value and chain, by version id, to store the next
     /// version of its entity as a delta from it.
     var written: [String: (key: Int64, rowID: Int64, value: JSONValue, chainBytes: Int, keyframeBytes: Int)] = [:]
@@ -232,14 +232,14 @@ private struct SessionImporter {
 
     private mutating func entityVersion(_ value: JSONValue) throws {
         let type = try string(value, "type"), id = try string(value, "id")
-        let keyName = type + "\u{0}" + id
+        let reference = EntityReference(type: type, id: id)
         let key: Int64
-        if let known = entityKeys[keyName] {
+        if let known = entityKeys[reference] {
             key = known
         } else {
             try db.run("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)", [sessionID, type, id])
             key = db.lastInsertedRowID
-            entityKeys[keyName] = key
+            entityKeys[reference] = key
         }
         let data = try field(value, "data").canonicalized
         let versionID = renew(try string(value, "versionId"))

@@ -90,7 +90,7 @@ struct QueryCompiler {
             throw .invalidArgument("where clauses may nest at most \(Self.maximumNesting) deep ($and, $or, $not)", path: path)
         }
         var parts: [String] = []
-        for key in members.keys.sorted() {
+        for key in members.sortedKeys {
             let value = members[key]!
             let here = "\(path).\(key)"
             switch key {
@@ -114,11 +114,11 @@ struct QueryCompiler {
                     guard !ops.isEmpty else {
                         throw .invalidArgument("an empty operator object; to compare with {} use {\"eq\": {}}", path: here)
                     }
-                    if let unknown = ops.keys.sorted().first(where: { !Self.operators.contains($0) }) {
+                    if let unknown = ops.sortedKeys.first(where: { !Self.operators.contains($0) }) {
                         throw .invalidArgument("unknown operator \"\(unknown)\"; operators are \(Self.operators.sorted().joined(separator: " ")), "
                                                + "and an object value is compared with {\"eq\": {...}}", path: "\(here).\(unknown)")
                     }
-                    for op in ops.keys.sorted() {
+                    for op in ops.sortedKeys {
                         parts.append(try comparison(op, operand, ops[op]!, path: "\(here).\(op)"))
                     }
                 } else {

@@ -117,30 +117,30 @@ extension Store {
             }
         }
         // Collect every referenced id, per referenced type.
-        var wanted: [String: Set<String>] = [:]
+        var wanted: [String: Set<CodePointString>] = [:]
         for entity in entities {
             for field in fields {
                 guard let reference = definitions[entity.type]?.fields[field]?.reference, let value = entity.data[field] else { continue }
                 let ids = reference.many ? (value.arrayValue ?? []).compactMap(\.stringValue) : value.stringValue.map { [$0] } ?? []
-                wanted[reference.type, default: []].formUnion(ids)
+                wanted[reference.type, default: []].formUnion(ids.map { CodePointString($0) })
             }
         }
-        var found: [String: [String: Entity]] = [:]
+        var found: [EntityReference: Entity] = [:]
         let visible = Database.visibleRowExpression(resolved.segments)
         for (targetType, ids) in wanted where !ids.isEmpty {
-            let list = Array(ids)
+            let list = ids.map(\.string)
             let placeholders = Array(repeating: "?", count: list.count).joined(separator: ", ")
             let rows = try db.fetchAll(EntityVersionRow.self, """
                 SELECT \(EntityVersionRow.columns) FROM entity e JOIN entity_version v ON v.id = \(visible.sql)
                 WHERE e.session_id = ? AND e.type = ? AND v.deleted = 0 AND e.entity_id IN (\(placeholders))
                 """, visible.arguments + [resolved.session.id, targetType] + StatementArguments(list), cached: false)
-            for row in rows { found[targetType, default: [:]][row.entityID] = row.entity(branchNames: resolved.branchNames) }
+            for row in rows { found[EntityReference(type: targetType, id: row.entityID)] = row.entity(branchNames: resolved.branchNames) }
         }
         return entities.map { entity in
             guard case .object(var data) = entity.data else { return entity }
             for field in fields {
                 guard let reference = definitions[entity.type]?.fields[field]?.reference, let value = data[field] else { continue }
-                let lookup = { (id: JSONValue) -> JSONValue in id.stringValue.flatMap { found[reference.type]?[$0]?.json } ?? .null }
+                let lookup = { (id: JSONValue) -> JSONValue in id.stringValue.flatMap { found[EntityReference(type: reference.type, id: $0)]?.json } ?? .null }
                 data[field] = reference.many ? .array((value.arrayValue ?? []).map(lookup)) : lookup(value)
             }
             var expanded = entity

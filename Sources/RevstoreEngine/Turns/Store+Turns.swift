@@ -43,7 +43,7 @@ extension Store {
     public func submitStage(turn id: String, _ request: CommitRequest, target: (type: String, id: String)? = nil) -> WriteTicket<StagedResult> {
         submitWrite { db in
             var turn = try Self.openTurn(id, in: db)
-            guard turn.session == request.session else {
+            guard CodePointString(turn.session) == CodePointString(request.session) else {
                 throw EngineError.notFound("turn", ["turn": .string(id), "session": .string(request.session)], "\"\(id)\" in session \"\(request.session)\"")
             }
             if let branch = request.branch, branch != turn.branch {
@@ -147,7 +147,7 @@ extension Store {
         guard let id = position.turn else { preconditionFailure("not a read through a turn") }
         if position.at != nil { throw EngineError.invalidArgument("a read through a turn reads its staged state; it cannot also name a version", path: "at") }
         let turn = try openTurn(id, in: db)
-        guard turn.session == position.session else {
+        guard CodePointString(turn.session) == CodePointString(position.session) else {
             throw EngineError.notFound("turn", ["turn": .string(id), "session": .string(position.session)], "\"\(id)\" in session \"\(position.session)\"")
         }
         if let branch = position.branch, branch != turn.branch {

@@ -2,19 +2,19 @@ import RevstoreJSON
 
 extension TypeDefinition {
     public var json: JSONValue {
-        ["name": .string(name), "fields": .object(fields.mapValues(\.json)), "strict": .bool(strict),
+        ["name": .string(name), "fields": .object(JSONObject(uniqueKeysWithValues: fields.lazy.map { ($0.key, $0.value.json) })), "strict": .bool(strict),
          "description": .optional(description), "revision": .integer(revision), "createdAt": .string(createdAt), "updatedAt": .string(updatedAt)]
     }
 
     /// The stored form: the definition without its bookkeeping.
     var storedJSON: JSONValue {
-        ["fields": .object(fields.mapValues(\.json)), "strict": .bool(strict), "description": .optional(description)]
+        ["fields": .object(JSONObject(uniqueKeysWithValues: fields.lazy.map { ($0.key, $0.value.json) })), "strict": .bool(strict), "description": .optional(description)]
     }
 }
 
 extension FieldDefinition {
     public var json: JSONValue {
-        var members: [String: JSONValue] = ["type": .string(kind.rawValue), "required": .bool(required), "nullable": .bool(nullable), "propagate": .bool(propagate)]
+        var members: JSONObject = ["type": .string(kind.rawValue), "required": .bool(required), "nullable": .bool(nullable), "propagate": .bool(propagate)]
         if let defaultValue { members["default"] = defaultValue }
         switch index {
         case .plain?: members["index"] = true

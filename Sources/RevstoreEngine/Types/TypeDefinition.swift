@@ -66,7 +66,7 @@ extension FieldDefinition {
     init(_ spec: JSONValue, path: String) throws(EngineError) {
         guard case .object(let members) = spec else { throw .invalidArgument("a field definition must be an object", path: path) }
         let known: Set<String> = ["type", "required", "nullable", "default", "index", "items", "ref", "propagate", "description"]
-        if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = members.sortedKeys.first(where: { !known.contains($0) }) {
             throw .invalidArgument("unknown field property \"\(unknown)\"", path: "\(path).\(unknown)")
         }
         guard let kindName = members["type"]?.stringValue, let kind = Kind(rawValue: kindName) else {
@@ -138,7 +138,7 @@ extension TypeDefinition {
             problems += field.check(value, path: "$.\(name)")
         }
         if strict {
-            for name in members.keys.sorted() where fields[name] == nil {
+            for name in members.sortedKeys where fields[name] == nil {
                 problems.append(ValidationProblem(path: "$.\(name)", message: "is not a declared field of \(self.name), which is strict"))
             }
         }

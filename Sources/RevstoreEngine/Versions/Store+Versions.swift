@@ -41,7 +41,7 @@ extension Store {
             let before = try Self.state(in: db, at: source, keys: keys)
             let after = try Self.state(in: db, at: target, keys: keys)
             var differences: [EntityDifference] = []
-            for key in Set(before.keys).union(after.keys).sorted(by: { ($0.type, $0.id) < ($1.type, $1.id) }) {
+            for key in Set(before.keys).union(after.keys).sorted() {
                 let old = before[key].flatMap { $0.deleted ? nil : $0 }
                 let new = after[key].flatMap { $0.deleted ? nil : $0 }
                 let kind: EntityDifference.Kind
@@ -72,7 +72,7 @@ extension Store {
             let wanted = try Self.state(in: db, at: target, keys: keys)
             let current = try Self.state(in: db, at: head, keys: keys)
             var operations: [CommitOperation] = []
-            for key in Set(wanted.keys).union(current.keys).sorted(by: { ($0.type, $0.id) < ($1.type, $1.id) }) {
+            for key in Set(wanted.keys).union(current.keys).sorted() {
                 operations += Self.operations(toMake: key, look: wanted[key], from: current[key])
             }
             var builder = try CommitBuilder(db: db, session: target.session, branch: target.branch, actor: actor)
@@ -115,11 +115,6 @@ extension Store {
     }
 
     // MARK: - Helpers
-
-    struct EntityReference: Hashable {
-        var type: String
-        var id: String
-    }
 
     /// The visible rows (tombstones included) of the entities `keys` at a position.
     static func state(in db: Database, at position: ResolvedPosition, keys: [Int64]) throws -> [EntityReference: EntityVersionRow] {

@@ -11,7 +11,7 @@ public struct RPCError: Error, Sendable, Hashable {
     /// Always an object with at least `reason`.
     public var data: JSONValue
 
-    public init(code: Int, reason: String, message: String, details: [String: JSONValue] = [:]) {
+    public init(code: Int, reason: String, message: String, details: JSONObject = [:]) {
         self.code = code
         self.message = message
         var data = details

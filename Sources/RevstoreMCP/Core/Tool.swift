@@ -77,7 +77,7 @@ struct Progress: Sendable {
 
     func report(_ progress: Int, total: Int? = nil, _ message: String) {
         guard let token, let connection else { return }
-        var params: [String: JSONValue] = ["progressToken": token, "progress": .integer(progress), "message": .string(message)]
+        var params: JSONObject = ["progressToken": token, "progress": .integer(progress), "message": .string(message)]
         if let total { params["total"] = .integer(total) }
         connection.notify(method: "notifications/progress", params: JSONValue.object(params))
     }
@@ -85,8 +85,8 @@ struct Progress: Sendable {
 
 /// JSON Schema pieces for tool inputs and outputs.
 enum Schema {
-    static func object(_ properties: [String: JSONValue], required: [String] = [], description: String? = nil) -> JSONValue {
-        var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties), "required": .array(required.map(JSONValue.string))]
+    static func object(_ properties: JSONObject, required: [String] = [], description: String? = nil) -> JSONValue {
+        var schema: JSONObject = ["type": "object", "properties": .object(properties), "required": .array(required.map(JSONValue.string))]
         if let description { schema["description"] = .string(description) }
         return .object(schema)
     }

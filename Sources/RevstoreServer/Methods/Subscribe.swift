@@ -41,7 +41,7 @@ struct SubscribeRequest: ServerMethod {
                 }
             }
             let filter = EventFilter(session: request.session, branch: request.branch, types: request.types.map(Set.init),
-                                     ids: request.ids.map(Set.init), kinds: kinds)
+                                     ids: request.ids.map { Set($0.map { CodePointString($0) }) }, kinds: kinds)
             let connection = call.connection
             let ticket = context.store.submitSubscribe(filter, since: request.since) { subscription, event in
                 connection.notify(method: notification, params: Notification(event: event, subscription: subscription))

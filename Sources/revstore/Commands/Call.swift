@@ -42,7 +42,7 @@ extension Revstore {
                 }
                 return object
             }
-            var object: [String: JSONValue] = [:]
+            var object: JSONObject = [:]
             for pair in params {
                 guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
                     throw ValidationError("\(pair) is not key=value")

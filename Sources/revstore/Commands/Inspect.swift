@@ -48,7 +48,7 @@ extension Revstore {
         @Flag(help: "One line per version.") var oneline = false
 
         func run(_ client: LocalClient, _ terminal: Terminal) throws {
-            var params: [String: JSONValue] = ["session": .string(session), "limit": .integer(limit)]
+            var params: JSONObject = ["session": .string(session), "limit": .integer(limit)]
             if let branch { params["branch"] = .string(branch) }
             let versions = try client.call("version/list", .object(params))["versions"]?.arrayValue ?? []
             var detailed: [JSONValue] = []
@@ -165,11 +165,11 @@ extension Revstore {
 
         func run(_ client: LocalClient, _ terminal: Terminal) throws {
             func side(_ at: String) -> JSONValue {
-                var position: [String: JSONValue] = ["at": Int(at).map(JSONValue.integer) ?? .string(at)]
+                var position: JSONObject = ["at": Int(at).map(JSONValue.integer) ?? .string(at)]
                 if let branch { position["branch"] = .string(branch) }
                 return .object(position)
             }
-            var params: [String: JSONValue] = ["session": .string(session), "from": side(from), "to": side(to)]
+            var params: JSONObject = ["session": .string(session), "from": side(from), "to": side(to)]
             if let type { params["type"] = .string(type) }
             let result = try client.call("version/diff", .object(params))
             terminal.emit(result) {
@@ -213,7 +213,7 @@ extension Revstore {
         @Option(help: "How many versions.") var limit = 100
 
         func run(_ client: LocalClient, _ terminal: Terminal) throws {
-            var params: [String: JSONValue] = ["session": .string(session), "type": .string(type), "id": .string(id), "limit": .integer(limit)]
+            var params: JSONObject = ["session": .string(session), "type": .string(type), "id": .string(id), "limit": .integer(limit)]
             if let branch { params["branch"] = .string(branch) }
             let result = try client.call("entity/history", .object(params))
             terminal.emit(result) {

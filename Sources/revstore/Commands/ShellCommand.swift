@@ -38,8 +38,8 @@ struct SessionAt: ExpressibleByArgument {
         self.at = Int(at).map(JSONValue.integer) ?? .string(at)
     }
 
-    var params: [String: JSONValue] {
-        var params: [String: JSONValue] = ["session": .string(session)]
+    var params: JSONObject {
+        var params: JSONObject = ["session": .string(session)]
         if let at { params["at"] = at }
         return params
     }

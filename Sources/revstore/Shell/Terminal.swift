@@ -57,7 +57,7 @@ extension JSONValue {
             return "[\n" + elements.map { inner + $0.pretty(inner) }.joined(separator: ",\n") + "\n\(indent)]"
         case .object(let members) where !members.isEmpty:
             let inner = indent + "  "
-            return "{\n" + members.keys.sorted().map { inner + JSONValue.string($0).description + ": " + members[$0]!.pretty(inner) }
+            return "{\n" + members.sortedKeys.map { inner + JSONValue.string($0).description + ": " + members[$0]!.pretty(inner) }
                 .joined(separator: ",\n") + "\n\(indent)}"
         default:
             return description
