@@ -3,7 +3,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 PREFIX ?= /usr/local
 
-.PHONY: build release install dist venv test test-protocol test-swift test-examples test-python test-mcp test-node test-fuzz fuzz fuzz-build bench clean
+.PHONY: build release install dist venv test test-protocol test-swift test-examples test-python test-mcp test-node test-fuzz test-soak fuzz fuzz-build soak bench clean
 PY_VENV ?= clients/python/.venv
 # The release binary every suite but the Swift one runs; built once per `make test`.
 RELEASE_BIN = .build/release/revstore
@@ -31,7 +31,7 @@ dist: release
 	REVSTORE_BUNDLE=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pip wheel -q --disable-pip-version-check --no-deps -w dist ./clients/python
 	$(PYTHON) scripts/pack_node.py --binary $(RELEASE_BIN) --out dist
 
-test: build release test-protocol test-swift test-examples test-python test-mcp test-node test-fuzz
+test: build release test-protocol test-swift test-examples test-python test-mcp test-node test-fuzz test-soak
 
 # A run normally takes about a minute. Once in a dozen runs here the suite has hung (every
 # process idle); a hang is stopped after 10 minutes and the suite run once more. A test that
@@ -44,7 +44,8 @@ test-swift: build
 
 # Fuzz/: libFuzzer targets, built with coverage instrumentation under .build/fuzz. `make fuzz`
 # runs each for FUZZ_SECONDS from its seed corpus (Fuzz/Corpus) and what earlier runs found
-# (kept in .build/fuzz/corpus); a failing input is saved to .build/fuzz/artifacts.
+# (kept in .build/fuzz/corpus), then the protocol fuzzer against the release build for as long;
+# a failing input is saved to .build/fuzz/artifacts.
 FUZZ_TARGETS = FuzzJSON FuzzFramer FuzzPatch FuzzQuery
 FUZZ_SECONDS ?= 300
 FUZZ_BUILD = .build/fuzz
@@ -52,7 +53,7 @@ FUZZ_BUILD = .build/fuzz
 fuzz-build:
 	cd Fuzz && $(SWIFT) build -c release --sanitize=fuzzer --build-path ../$(FUZZ_BUILD)
 
-fuzz: fuzz-build
+fuzz: fuzz-build release
 	@mkdir -p $(FUZZ_BUILD)/artifacts
 	@for target in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$target; log=$(FUZZ_BUILD)/$$target.log; \
@@ -63,10 +64,20 @@ fuzz: fuzz-build
 	      "$$(grep -o 'cov: [0-9]*' $$log | tail -1 | cut -d' ' -f2)" "$$(ls $(FUZZ_BUILD)/corpus/$$target | wc -l)"; \
 	  else tail -n 40 $$log; echo "$$target failed: see $$log and $(FUZZ_BUILD)/artifacts" >&2; exit 1; fi; \
 	done
+	$(PYTHON) Fuzz/protocol.py --binary $(RELEASE_BIN) --seconds $(FUZZ_SECONDS)
 
 # A short run of every fuzz target.
 test-fuzz:
 	$(MAKE) fuzz FUZZ_SECONDS=10
+
+# kill -9 rounds under a multi-process write load, then disk-full and read-only storage (those
+# where the machine lets us mount a tmpfs).
+SOAK_ROUNDS ?= 100
+soak: release
+	$(PYTHON) Fuzz/soak.py --binary $(RELEASE_BIN) --rounds $(SOAK_ROUNDS)
+
+test-soak:
+	$(MAKE) soak SOAK_ROUNDS=10
 
 # The OpenRPC document must be what scripts/build_openrpc.py makes; nothing may point outside
 # the repository.

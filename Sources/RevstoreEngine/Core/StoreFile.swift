@@ -45,10 +45,12 @@ struct StoreFile {
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
                 usleep(pause)
                 pause = min(pause * 2, 100_000)
-            } catch let error as DatabaseError where configuration.readonly && error.resultCode == .SQLITE_READONLY && access(path + "-wal", F_OK) != 0 {
+            } catch let error as DatabaseError where configuration.readonly && [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode)
+                        && access(path + "-wal", F_OK) != 0 {
                 // SQLite needs to create the shared-memory file beside a WAL store even to read
-                // it. Where it may not (read-only media, a directory it may not write) and no
-                // WAL holds unmerged commits, the file alone is the whole store: read it as it is.
+                // it. Where it may not (a directory it may not write: READONLY; read-only media:
+                // CANTOPEN) and no WAL holds unmerged commits, the file alone is the whole store:
+                // read it as it is.
                 return try DatabasePool(path: immutableURI, configuration: configuration)
             }
         }
