@@ -32,7 +32,7 @@ struct BranchTests {
         #expect(try await state(f, branch: "main")["Doc/d"] == ["v": 6])
         #expect(try await state(f, branch: "main")["Doc/x"] == nil)
         #expect(try await state(f, branch: "alt") == ["Doc/d": ["alt": 4], "Doc/e": ["v": 3], "Doc/x": ["alt": 5]])
-        #expect(try await f.store.entity(at: ReadPosition(session: "s1", branch: "alt", at: .version(4)), type: "Doc", id: "d").entity?.branch == "alt")
+        #expect(try f.store.entity(at: ReadPosition(session: "s1", branch: "alt", at: .version(4)), type: "Doc", id: "d").entity?.branch == "alt")
 
         // A branch of a branch.
         _ = try await f.store.submitCreateBranch(session: "s1", name: "alt/deeper", fromBranch: "alt", fromAt: .version(4)).value()
@@ -48,7 +48,7 @@ struct BranchTests {
         await expectError(.invalidState) { _ = try await f.store.submitDeleteBranch(session: "s1", name: "alt").value() }
         _ = try await f.store.submitDeleteBranch(session: "s1", name: "alt/deeper").value()
         await expectError(.notFound) { _ = try f.store.branch(session: "s1", name: "alt/deeper") }
-        #expect(try await f.store.branches(session: "s1").map(\.name) == ["alt", "main"])
+        #expect(try f.store.branches(session: "s1").map(\.name) == ["alt", "main"])
 
         let checkedOut = try await f.store.submitCheckout(session: "s1", branch: "alt").value()
         #expect(checkedOut.defaultBranch == "alt")
@@ -83,7 +83,7 @@ struct BranchTests {
         #expect(conflicts.first?["base"] == "t")  // alt@3, the last merged state, is the base
         #expect(conflicts.first?["source"] == "alt 2")
         #expect(conflicts.first?["target"] == "main 2")
-        #expect(try await f.store.session("s1").version == head)
+        #expect(try f.store.session("s1").version == head)
 
         let theirs = try await f.store.submitMerge(session: "s1", source: "alt", target: nil, message: nil, actor: nil, strategy: .target).value()
         #expect(theirs.conflicts.count == 1)
@@ -108,7 +108,7 @@ struct BranchTests {
         }
         #expect(try await state(f, turn: turn.id).count == 51)
         #expect(try await state(f).count == 1)
-        #expect(try await f.store.turn(turn.id).stagedOps == 50)
+        #expect(try f.store.turn(turn.id).stagedOps == 50)
 
         // The branch moves on meanwhile; the turn commits on the new head.
         try await f.commit([f.put("Item", "other", ["n": -1])])
@@ -121,17 +121,17 @@ struct BranchTests {
         #expect(info.turn == turn.id)
         #expect(info.actor == "agent")
         #expect(try await state(f).count == 52)
-        #expect(try await f.store.turn(turn.id).status == .committed)
+        #expect(try f.store.turn(turn.id).status == .committed)
         await expectError(.invalidState) { _ = try await f.store.submitCommitTurn(turn.id, message: nil, metadata: nil, expectedVersion: nil).value() }
 
         let aborted = try await f.store.submitBeginTurn(session: "s1", branch: nil, message: nil, metadata: nil, actor: nil).value()
         _ = try await f.store.submitStage(turn: aborted.id, CommitRequest(session: "s1", operations: [f.put("Item", "never", [:])])).value()
         #expect(try await f.store.submitAbortTurn(aborted.id).value().status == .reverted)
         #expect(try await f.get("Item", "never") == nil)
-        #expect(try await f.store.session("s1").version == 4)
+        #expect(try f.store.session("s1").version == 4)
         await expectError(.invalidState) { _ = try await f.store.submitStage(turn: aborted.id, CommitRequest(session: "s1", operations: [])).value() }
         await expectError(.notFound) { _ = try f.store.turn("nope") }
-        #expect(try await f.store.turns(session: "s1", status: .reverted).map(\.id) == [aborted.id])
+        #expect(try f.store.turns(session: "s1", status: .reverted).map(\.id) == [aborted.id])
 
         // ifVersion is checked when the turn commits, against the state then.
         let checked = try await f.store.submitBeginTurn(session: "s1", branch: nil, message: nil, metadata: nil, actor: nil).value()
@@ -139,7 +139,7 @@ struct BranchTests {
         try await f.commit([f.put("Item", "base", ["n": 2])])
         let stale = await expectError(.conflict) { _ = try await f.store.submitCommitTurn(checked.id, message: nil, metadata: nil, expectedVersion: nil).value() }
         #expect(stale?.details["actual"] == 2)
-        #expect(try await f.store.turn(checked.id).status == .staged)
+        #expect(try f.store.turn(checked.id).status == .staged)
     }
 
     @Test("a staged turn survives a restart of the process")
@@ -153,10 +153,10 @@ struct BranchTests {
             _ = try await store.submitStage(turn: turnID, CommitRequest(session: "s", operations: [.put(type: "A", id: "a", data: ["x": 1], ifVersion: nil)])).value()
         }
         let reopened = try Store(StoreConfiguration(location: .file(path)))
-        #expect(try await reopened.turn(turnID).stagedOps == 1)
+        #expect(try reopened.turn(turnID).stagedOps == 1)
         let result = try await reopened.submitCommitTurn(turnID, message: nil, metadata: nil, expectedVersion: nil).value()
         #expect(result.version == 2)
-        #expect(try await reopened.entity(at: ReadPosition(session: "s"), type: "A", id: "a").entity?.data == ["x": 1])
+        #expect(try reopened.entity(at: ReadPosition(session: "s"), type: "A", id: "a").entity?.data == ["x": 1])
     }
 
     @Test("review: draft → submitted → approved | rejected; approved reads the latest approved version")
@@ -195,7 +195,7 @@ struct BranchTests {
             _ = try await f.store.submitSubmitVersion(session: "s1", branch: nil, version: version, actor: nil, notes: nil).value()
             _ = try await f.store.submitReviewVersion(session: "s1", branch: nil, version: version, approved: true, actor: nil, notes: nil).value()
         }
-        #expect(try await f.store.query(at: ReadPosition(session: "s1", at: .tag("approved")), EntityQuery()).version == 5)
+        #expect(try f.store.query(at: ReadPosition(session: "s1", at: .tag("approved")), EntityQuery()).version == 5)
     }
 
     @Test("tags name versions; approved is reserved")
@@ -205,11 +205,11 @@ struct BranchTests {
         try await f.commit([f.put("A", "a", ["v": 3])])
         let tag = try await f.store.submitSetTag(session: "s1", name: "release-1", branch: nil, at: .version(2)).value()
         #expect(tag.version == 2)
-        #expect(try await f.store.entity(at: ReadPosition(session: "s1", at: .tag("release-1")), type: "A", id: "a").entity?.data == ["v": 2])
+        #expect(try f.store.entity(at: ReadPosition(session: "s1", at: .tag("release-1")), type: "A", id: "a").entity?.data == ["v": 2])
         _ = try await f.store.submitSetTag(session: "s1", name: "release-1", branch: nil, at: .version(3)).value()
-        #expect(try await f.store.tags(session: "s1").map(\.version) == [3])
+        #expect(try f.store.tags(session: "s1").map(\.version) == [3])
         _ = try await f.store.submitCreateBranch(session: "s1", name: "b", fromBranch: nil, fromAt: .tag("release-1")).value()
-        #expect(try await f.store.branch(session: "s1", name: "b").base?.version == 3)
+        #expect(try f.store.branch(session: "s1", name: "b").base?.version == 3)
         await expectError(.invalidArgument) { _ = try await f.store.submitSetTag(session: "s1", name: "approved", branch: nil, at: .version(2)).value() }
         _ = try await f.store.submitDeleteTag(session: "s1", name: "release-1").value()
         await expectError(.notFound) { _ = try await f.store.submitDeleteTag(session: "s1", name: "release-1").value() }
@@ -261,6 +261,6 @@ struct BranchTests {
 
         let sizes = try await store.vacuum()
         #expect(sizes.after < sizes.before)
-        #expect(try await store.integrityCheck() == [])
+        #expect(try store.integrityCheck() == [])
     }
 }

@@ -165,7 +165,7 @@ struct DeltaStorageTests {
         let f = try await Fixture()
         let history = try await History.make(f, seed: 3)
         _ = try await f.store.submitDefineType(name: "Chat", fields: ["title": ["type": "string", "index": true]], strict: false, description: nil).value()
-        #expect(try await f.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_version WHERE type = 'Chat' AND delta IS NOT NULL") } == 0)
+        #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_version WHERE type = 'Chat' AND delta IS NOT NULL") } == 0)
         for version in [2, 50, history.main.count - 1] {
             let position = ReadPosition(session: f.session, at: .version(version))
             for (id, data) in history.main[version] {
@@ -178,7 +178,7 @@ struct DeltaStorageTests {
         // Later versions of an indexed type are written whole too.
         try await f.commit([f.put("Chat", "c9", ["title": "new", "messages": .array((0..<20).map { Self.message($0) })])])
         try await f.commit([.jsonPatch(type: "Chat", id: "c9", operations: [["op": "add", "path": "/messages/-", "value": Self.message(99)]], ifVersion: nil)])
-        #expect(try await f.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_version WHERE delta IS NOT NULL") } == 0)
+        #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_version WHERE delta IS NOT NULL") } == 0)
     }
 
     @Test("1,000 appends of 1,000 bytes store about the data once, not once per version")
@@ -190,7 +190,7 @@ struct DeltaStorageTests {
         }
         let final = try await f.get("Chat", "c")!.data
         #expect(final["messages"]?.arrayValue?.count == 1000)
-        #expect(try await f.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM blob") } == 7)
+        #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM blob") } == 7)
         let counts = try await Self.storedCounts(f.store)
         let dataBytes = final.canonicalText.utf8.count
         #expect(counts.bytes <= 3 * dataBytes, "stored \(counts.bytes) bytes for \(dataBytes) bytes of data")

@@ -45,12 +45,12 @@ struct TypeTests {
         #expect(problems.contains("field title changed type from string to integer"))
         #expect(problems.contains("field title became required"))
         #expect(problems.contains("field n was removed"))
-        #expect(try await f.store.typeDefinition("Doc").revision == 2)
+        #expect(try f.store.typeDefinition("Doc").revision == 2)
         await expectError(.invalidArgument) { _ = try await f.store.submitDefineType(name: "Doc", fields: ["x": ["type": "date"]], strict: false, description: nil).value() }
         await expectError(.invalidArgument) { _ = try await f.store.submitDefineType(name: "Doc", fields: ["a-b": ["type": "string"]], strict: false, description: nil).value() }
         await expectError(.invalidArgument) { _ = try await f.store.submitDefineType(name: "Doc'; DROP TABLE entity; --", fields: [:], strict: false, description: nil).value() }
         await expectError(.notFound) { _ = try f.store.typeDefinition("Nope") }
-        #expect(try await f.store.typeDefinitions().map(\.name) == ["Doc"])
+        #expect(try f.store.typeDefinitions().map(\.name) == ["Doc"])
     }
 
     @Test("unique fields hold across the state a commit makes")
@@ -133,7 +133,7 @@ struct TypeTests {
             #expect(sorted.contains { $0.contains("field_4_User_email") }, "\(sorted)")
             let unindexed = try f.store.queryPlan(at: position, EntityQuery(type: "User", filter: ["age": 7]))
             #expect(!unindexed.contains { $0.contains("field_4_User_") })
-            #expect(try await f.store.query(at: position, EntityQuery(type: "User", filter: ["email": "u7@x"])).entities.map(\.id) == ["u7"])
+            #expect(try f.store.query(at: position, EntityQuery(type: "User", filter: ["email": "u7@x"])).entities.map(\.id) == ["u7"])
         }
     }
 }

@@ -7,7 +7,7 @@ struct VersioningTests {
     @Test("the basic scenario: create, update, read old, delete, diff, rollback, revert")
     func basicScenario() async throws {
         let f = try await Fixture()
-        #expect(try await f.store.session("s1").version == 1)
+        #expect(try f.store.session("s1").version == 1)
 
         let created = try await f.commit([f.put("User", "u1", ["name": "John", "age": 30])], actor: "alice")
         #expect(created.version == 2)
@@ -67,7 +67,7 @@ struct VersioningTests {
         #expect(!same.created)
         #expect(same.version == 2)
         #expect(same.changes.isEmpty)
-        #expect(try await f.store.session("s1").version == 2)
+        #expect(try f.store.session("s1").version == 2)
 
         let empty = try await f.commit([], allowEmpty: true)
         #expect(empty.created)
@@ -90,7 +90,7 @@ struct VersioningTests {
         #expect(error?.details["opIndex"] == 1)
         #expect(error?.details["kind"] == "entity")
         #expect(try await f.get("User", "u2") == nil)
-        #expect(try await f.store.session("s1").version == 2)
+        #expect(try f.store.session("s1").version == 2)
 
         let invalid = await expectError(.invalidArgument) { try await f.commit([f.put("User", "u3", ["a": 1]), f.put("User", "u4", [1, 2])]) }
         #expect(invalid?.details["opIndex"] == 1)
@@ -124,7 +124,7 @@ struct VersioningTests {
         await expectError(.invalidState) { try await f.commit([f.put("Note", "n", ["text": "b"])]) }
         await expectError(.invalidState) { try await f.commit([.patch(type: "Note", id: "n", patch: ["text": "b"], ifVersion: nil)]) }
         #expect(try await f.all("Note").isEmpty)
-        #expect(try await f.store.query(at: ReadPosition(session: "s1"), EntityQuery(type: "Note", includeDeleted: true)).entities.count == 1)
+        #expect(try f.store.query(at: ReadPosition(session: "s1"), EntityQuery(type: "Note", includeDeleted: true)).entities.count == 1)
 
         let restored = try await f.commit([.restore(type: "Note", id: "n", data: nil)])
         #expect(restored.changes.map(\.change) == [.restored])

@@ -15,9 +15,9 @@ final class CollectingSink: MessageSink, @unchecked Sendable {
 
     var received: [JSONValue] { lock.withLock { messages } }
 
-    /// Waits (asynchronously) until at least `count` messages arrived, or 5 s passed.
+    /// Waits (asynchronously) until at least `count` messages arrived, or `patience` passed.
     func wait(for count: Int) async throws -> [JSONValue] {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + patience
         while received.count < count, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(1))
         }
@@ -32,11 +32,16 @@ extension Connection {
 
     /// Lets in-flight handlers finish, so "nothing was sent" can be asserted.
     func settle() async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + patience
         while inFlightCount > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
         try await Task.sleep(for: .milliseconds(20))
     }
 }
+
+/// How long a test waits for handlers to run. Generous, because other suites' CPU-bound tests
+/// can hold the concurrency pool's few threads (two on a two-core machine) for many seconds;
+/// these tests assert order and outcome, not speed.
+let patience = Duration.seconds(60)
 
 func makeConnection(_ registry: MethodRegistry) -> (Connection, CollectingSink) {
     let sink = CollectingSink()

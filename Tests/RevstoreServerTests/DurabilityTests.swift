@@ -107,6 +107,6 @@ struct DurabilityTests {
         _ = check.waitForExit()
 
         let store = try Store(StoreConfiguration(location: .file(path)))
-        #expect(try await store.integrityCheck() == [])
+        #expect(try store.integrityCheck() == [])
     }
 }

@@ -45,7 +45,7 @@ extension Store {
         let store = try! Store(StoreConfiguration(location: .memory))
         _ = waitFor(store.submitCreateSession(name: "s", metadata: nil))
         if indexed {
-            let fields: JSONValue = .object(Dictionary(uniqueKeysWithValues: ["name", "age", "score", "active", "tags", "address"].map {
+            let fields: JSONValue = .object(JSONObject(uniqueKeysWithValues: ["name", "age", "score", "active", "tags", "address"].map {
                 ($0, ["type": "any", "index": true])
             }))
             _ = waitFor(store.submitDefineType(name: "T", fields: fields, strict: false, description: nil))

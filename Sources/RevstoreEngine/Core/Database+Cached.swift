@@ -54,7 +54,7 @@ extension Int64: SQLArgument {
 
 extension Data: SQLArgument {
     func bind(to statement: OpaquePointer, at index: Int32) {
-        withUnsafeBytes { bytes in
+        _ = withUnsafeBytes { bytes in
             sqlite3_bind_blob(statement, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), sqliteTransient)
         }
     }
