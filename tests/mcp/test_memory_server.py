@@ -101,6 +101,24 @@ async def test_the_reference_tools_behave_as_the_reference_does(connect):
         assert (await call(client, "open_nodes", names=["Babbage"]))["entities"][0]["observations"] == ["back"]
 
 
+async def test_names_and_observations_are_code_points_as_in_the_reference(connect):
+    composed, decomposed = "\u00e9", "e\u0301"  # é, two ways: two names, as JavaScript sees them
+    async with connect() as client:
+        created = await call(client, "create_entities", entities=[
+            {"name": composed, "entityType": "letter", "observations": [composed, decomposed]},
+            {"name": decomposed, "entityType": "letter", "observations": []},
+        ])
+        assert [node["name"] for node in created["entities"]] == [composed, decomposed]
+        await call(client, "create_relations", relations=[{"from": composed, "to": decomposed, "relationType": "looks like"}])
+        opened = await call(client, "open_nodes", names=[decomposed])
+        assert [(node["name"], node["observations"]) for node in opened["entities"]] == [(decomposed, [])]
+        await call(client, "delete_observations", deletions=[{"entityName": composed, "observations": [decomposed]}])
+        await call(client, "delete_entities", entityNames=[decomposed])
+        graph = await call(client, "read_graph")
+        assert [(node["name"], node["observations"]) for node in graph["entities"]] == [(composed, [composed])]
+        assert graph["relations"] == []
+
+
 async def test_bad_inputs_are_tool_errors_that_change_nothing(connect):
     async with connect() as client:
         await seed(client)

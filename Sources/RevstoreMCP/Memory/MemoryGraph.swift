@@ -20,10 +20,15 @@ struct MemoryGraph: Sendable, Equatable {
         }
     }
 
+    /// Equal, and hashed, by code points, as every name here is (`CodePointString`).
     struct Relation: Sendable, Hashable {
         var from: String
         var to: String
         var relationType: String
+
+        static func == (a: Self, b: Self) -> Bool { a.key == b.key }
+        func hash(into hasher: inout Hasher) { hasher.combine(key) }
+        private var key: [CodePointString] { [CodePointString(from), CodePointString(to), CodePointString(relationType)] }
 
         var json: JSONValue { ["from": .string(from), "to": .string(to), "relationType": .string(relationType)] }
     }
@@ -38,21 +43,21 @@ struct MemoryGraph: Sendable, Equatable {
     /// The version read.
     var version: Int
     /// Engine ids of the observation and relation entities, for deleting them.
-    var observationIDs: [String: [String: String]]  // entity name → content → id
+    var observationIDs: [CodePointString: [CodePointString: String]]  // entity name → content → id
     var relationIDs: [Relation: String]
     /// The next `order` of an observation, per entity.
-    var nextOrder: [String: Int]
+    var nextOrder: [CodePointString: Int]
 
     var json: JSONValue { ["entities": .array(nodes.map(\.json)), "relations": .array(relations.map(\.json))] }
 
-    func node(_ name: String) -> Node? { nodes.first { $0.name == name } }
+    func node(_ name: String) -> Node? { nodes.first { CodePointString($0.name) == CodePointString(name) } }
 
     /// The nodes `keep` selects, and the relations between two of them (as the reference does).
     func filtered(_ keep: (Node) -> Bool) -> JSONValue {
         let kept = nodes.filter(keep)
-        let names = Set(kept.map(\.name))
+        let names = Set(kept.map { CodePointString($0.name) })
         return ["entities": .array(kept.map(\.json)),
-                "relations": .array(relations.filter { names.contains($0.from) && names.contains($0.to) }.map(\.json))]
+                "relations": .array(relations.filter { names.contains(CodePointString($0.from)) && names.contains(CodePointString($0.to)) }.map(\.json))]
     }
 
     /// Reads the whole graph at a position, `onPage` called after each page read.
@@ -74,17 +79,17 @@ struct MemoryGraph: Sendable, Equatable {
         let observations = try all(observationType)
         let relations = try all(relationType)
 
-        var observationsByNode: [String: [(order: Int, content: String, id: String)]] = [:]
+        var observationsByNode: [CodePointString: [(order: Int, content: String, id: String)]] = [:]
         for observation in observations {
             guard let name = observation.data["entity"]?.stringValue, let content = observation.data["content"]?.stringValue else { continue }
-            observationsByNode[name, default: []].append((observation.data["order"]?.intValue ?? 0, content, observation.id))
+            observationsByNode[CodePointString(name), default: []].append((observation.data["order"]?.intValue ?? 0, content, observation.id))
         }
         var graph = MemoryGraph(nodes: [], relations: [], version: version, observationIDs: [:], relationIDs: [:], nextOrder: [:])
         for entity in entities {
-            let items = (observationsByNode[entity.id] ?? []).sorted { ($0.order, $0.id) < ($1.order, $1.id) }
+            let items = (observationsByNode[CodePointString(entity.id)] ?? []).sorted { ($0.order, $0.id) < ($1.order, $1.id) }
             graph.nodes.append(Node(name: entity.id, entityType: entity.data["entityType"]?.stringValue ?? "", observations: items.map(\.content)))
-            graph.observationIDs[entity.id] = Dictionary(items.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
-            graph.nextOrder[entity.id] = (items.map(\.order).max() ?? -1) + 1
+            graph.observationIDs[CodePointString(entity.id)] = Dictionary(items.map { (CodePointString($0.content), $0.id) }, uniquingKeysWith: { first, _ in first })
+            graph.nextOrder[CodePointString(entity.id)] = (items.map(\.order).max() ?? -1) + 1
         }
         for entity in relations {
             guard let from = entity.data["from"]?.stringValue, let to = entity.data["to"]?.stringValue,
@@ -102,12 +107,12 @@ struct MemoryGraph: Sendable, Equatable {
 extension MemoryGraph {
     /// Ops that add an observation to a node.
     mutating func addObservation(_ content: String, to name: String) -> CommitOperation {
-        let order = nextOrder[name, default: 0]
-        nextOrder[name] = order + 1
+        let order = nextOrder[CodePointString(name), default: 0]
+        nextOrder[CodePointString(name)] = order + 1
         // A fresh id, so two agents adding at once never write the same entity; duplicate
         // content is prevented by reading before writing, under `expectedVersion`.
         let id = "o-" + Identifier.make()
-        observationIDs[name, default: [:]][content] = id
+        observationIDs[CodePointString(name), default: [:]][CodePointString(content)] = id
         return .put(type: Self.observationType, id: id, data: ["entity": .string(name), "content": .string(content), "order": .integer(order)], ifVersion: 0)
     }
 }

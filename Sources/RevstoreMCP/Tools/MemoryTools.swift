@@ -25,13 +25,13 @@ enum MemoryTools {
         let (created, version) = try await context.change("create_entities") { graph in
             var operations: [CommitOperation] = []
             var created: [NodeInput] = []
-            for node in input.entities where graph.node(node.name) == nil && !created.contains(where: { $0.name == node.name }) {
+            for node in input.entities where graph.node(node.name) == nil && !created.contains(where: { CodePointString($0.name) == CodePointString(node.name) }) {
                 let data: JSONValue = ["name": .string(node.name), "entityType": .string(node.entityType)]
                 operations.append(try await context.isDeletedNode(node.name)
                     ? .restore(type: MemoryGraph.entityType, id: node.name, data: data)
                     : .put(type: MemoryGraph.entityType, id: node.name, data: data, ifVersion: 0))
-                var seen = Set<String>()
-                for content in node.observations where seen.insert(content).inserted {
+                var seen = Set<CodePointString>()
+                for content in node.observations where seen.insert(CodePointString(content)).inserted {
                     operations.append(graph.addObservation(content, to: node.name))
                 }
                 created.append(node)
@@ -88,7 +88,7 @@ enum MemoryTools {
             for addition in input.observations {
                 guard graph.node(addition.entityName) != nil else { throw ToolError("Entity with name \(addition.entityName) not found") }
                 var added: [String] = []
-                for content in addition.contents where graph.observationIDs[addition.entityName]?[content] == nil {
+                for content in addition.contents where graph.observationIDs[CodePointString(addition.entityName)]?[CodePointString(content)] == nil {
                     operations.append(graph.addObservation(content, to: addition.entityName))
                     added.append(content)
                 }
@@ -108,15 +108,15 @@ enum MemoryTools {
         struct Input: Decodable { var entityNames: [String] }
         let input = try call.decode(Input.self)
         let version = try await call.context.change("delete_entities") { graph in
-            let names = Set(input.entityNames)
+            var names = Set<CodePointString>()
             var operations: [CommitOperation] = []
-            for name in input.entityNames where graph.node(name) != nil && !operations.contains(.delete(type: MemoryGraph.entityType, id: name, ifVersion: nil)) {
+            for name in input.entityNames where graph.node(name) != nil && names.insert(CodePointString(name)).inserted {
                 operations.append(.delete(type: MemoryGraph.entityType, id: name, ifVersion: nil))
-                for id in (graph.observationIDs[name] ?? [:]).values.sorted() {
+                for id in (graph.observationIDs[CodePointString(name)] ?? [:]).values.sorted() {
                     operations.append(.delete(type: MemoryGraph.observationType, id: id, ifVersion: nil))
                 }
             }
-            for relation in graph.relations where names.contains(relation.from) || names.contains(relation.to) {
+            for relation in graph.relations where names.contains(CodePointString(relation.from)) || names.contains(CodePointString(relation.to)) {
                 operations.append(.delete(type: MemoryGraph.relationType, id: graph.relationIDs[relation]!, ifVersion: nil))
             }
             return (operations, ())
@@ -140,7 +140,7 @@ enum MemoryTools {
             var ids: [String] = []
             for deletion in input.deletions {
                 for content in deletion.observations {
-                    if let id = graph.observationIDs[deletion.entityName]?[content], !ids.contains(id) { ids.append(id) }
+                    if let id = graph.observationIDs[CodePointString(deletion.entityName)]?[CodePointString(content)], !ids.contains(id) { ids.append(id) }
                 }
             }
             return (ids.map { .delete(type: MemoryGraph.observationType, id: $0, ifVersion: nil) }, ())
@@ -197,8 +197,8 @@ enum MemoryTools {
     ) { call in
         struct Input: Decodable { var names: [String]; var at: Int? }
         let input = try call.decode(Input.self)
-        let names = Set(input.names)
-        return try await read(call, at: input.at).filtered { names.contains($0.name) }
+        let names = Set(input.names.map { CodePointString($0) })
+        return try await read(call, at: input.at).filtered { names.contains(CodePointString($0.name)) }
     }
 
     /// The graph at `at` (or the head), reporting a page of progress at a time.
