@@ -125,7 +125,8 @@ ERRORS = {
     "NotFound": (-32001, "NOT_FOUND"), "AlreadyExists": (-32002, "ALREADY_EXISTS"), "Conflict": (-32003, "CONFLICT"),
     "ValidationFailed": (-32004, "VALIDATION_FAILED"), "MergeConflict": (-32005, "MERGE_CONFLICT"), "InvalidState": (-32006, "INVALID_STATE"),
     "SchemaConflict": (-32007, "SCHEMA_CONFLICT"), "Busy": (-32008, "BUSY"), "StorageError": (-32009, "STORAGE_ERROR"),
-    "ShuttingDown": (-32010, "SHUTTING_DOWN"), "ReadTimeout": (-32011, "TIMEOUT"), "Cancelled": (-32800, "CANCELLED"),
+    "ShuttingDown": (-32010, "SHUTTING_DOWN"), "ReadTimeout": (-32011, "TIMEOUT"), "UniqueViolation": (-32012, "UNIQUE_VIOLATION"),
+    "Cancelled": (-32800, "CANCELLED"),
 }
 
 # Parameter lists: (name, schema, required).
@@ -150,7 +151,7 @@ def method(name, summary, params, result, errors=(), scheduling="concurrent", no
     return entry
 
 
-ENTITY_WRITE_ERRORS = ["NotFound", "AlreadyExists", "Conflict", "InvalidState", "ValidationFailed"] + STORE_ERRORS
+ENTITY_WRITE_ERRORS = ["NotFound", "AlreadyExists", "Conflict", "InvalidState", "ValidationFailed", "UniqueViolation"] + STORE_ERRORS
 METHODS = [
     method("initialize", "Optional handshake: who the server is and what it can do. Every method works without it.",
            [("clientInfo", obj([], name=STRING, version=STRING), False), ("protocolVersion", STRING, False)], ref("InitializeResult"), ["ShuttingDown"], "immediate"),
@@ -221,10 +222,10 @@ METHODS = [
            obj(["changes"], changes={"type": "array", "items": ref("Difference")}), ["NotFound"] + STORE_ERRORS),
     method("version/rollback", "A new version whose state equals the state at to.",
            [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("to", ref("At"), True), ("message", STRING, False),
-            ("actor", STRING, False), ("expectedVersion", INTEGER, False)], ref("CommitResult"), ["NotFound", "Conflict"] + STORE_ERRORS, "ordered"),
+            ("actor", STRING, False), ("expectedVersion", INTEGER, False)], ref("CommitResult"), ["NotFound", "Conflict", "UniqueViolation"] + STORE_ERRORS, "ordered"),
     method("version/revert", "A new version undoing one version's changes; CONFLICT when a later version changed the same entities, unless force.",
            [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("version", INTEGER, True), ("message", STRING, False),
-            ("actor", STRING, False), ("force", BOOLEAN, False)], ref("CommitResult"), ["NotFound", "Conflict"] + STORE_ERRORS, "ordered"),
+            ("actor", STRING, False), ("force", BOOLEAN, False)], ref("CommitResult"), ["NotFound", "Conflict", "UniqueViolation"] + STORE_ERRORS, "ordered"),
     method("version/submit", "Review: draft → submitted.", [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("version", INTEGER, True),
            ("actor", STRING, False), ("notes", STRING, False)], ref("VersionInfo"), ["NotFound", "InvalidState"] + STORE_ERRORS, "ordered"),
     method("version/review", "Review: submitted → approved or rejected. at: \"approved\" reads a branch's highest approved version.",
@@ -243,7 +244,7 @@ METHODS = [
     method("branch/merge", "A three-way merge of source into target (default: the default branch) against their common ancestor (or the last merge of the two), per entity and per top-level field. With onConflict fail (default) any conflict fails with MERGE_CONFLICT and nothing changes.",
            [("session", ref("SessionId"), True), ("source", ref("BranchName"), True), ("target", ref("BranchName"), False), ("message", STRING, False),
             ("actor", STRING, False), ("onConflict", {"enum": ["fail", "source", "target"], "default": "fail"}, False)],
-           ref("MergeResult"), ["NotFound", "MergeConflict", "InvalidState"] + STORE_ERRORS, "ordered"),
+           ref("MergeResult"), ["NotFound", "MergeConflict", "InvalidState", "UniqueViolation"] + STORE_ERRORS, "ordered"),
 
     method("turn/begin", "Opens a turn on a branch (default: the default branch). Writes with turn stage into it; reads with turn see its staged changes. Staged turns survive a restart.",
            [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("message", STRING, False), ("metadata", OBJECT, False), ("actor", STRING, False)],

@@ -58,8 +58,9 @@ struct TypeTests {
         let f = try await Fixture()
         _ = try await f.store.submitDefineType(name: "Account", fields: ["email": ["type": "string", "index": "unique"]], strict: false, description: nil).value()
         try await f.commit([f.put("Account", "a", ["email": "x@y"])])
-        await expectError(.validationFailed) { try await f.commit([f.put("Account", "b", ["email": "x@y"])]) }
-        await expectError(.validationFailed) { try await f.commit([f.put("Account", "c", ["email": "z@y"]), f.put("Account", "d", ["email": "z@y"])]) }
+        let taken = await expectError(.uniqueViolation) { try await f.commit([f.put("Account", "b", ["email": "x@y"])]) }
+        #expect(taken?.details == ["type": "Account", "id": "b", "field": "email", "value": "x@y", "heldBy": "a"])
+        await expectError(.uniqueViolation) { try await f.commit([f.put("Account", "c", ["email": "z@y"]), f.put("Account", "d", ["email": "z@y"])]) }
         // Swapping values within one commit is fine; so is reusing a deleted entity's value.
         try await f.commit([f.put("Account", "b", ["email": "b@y"])])
         try await f.commit([f.put("Account", "a", ["email": "b@y"]), f.put("Account", "b", ["email": "x@y"])])

@@ -248,6 +248,8 @@ export class ValidationFailedError extends RevstoreError { readonly errors: { pa
 export class MergeConflictError extends RevstoreError { readonly conflicts: MergeConflict[] }
 export class InvalidStateError extends RevstoreError {}
 export class SchemaConflictError extends RevstoreError { readonly problems: string[] }
+/** A write that would give a `"unique"` field a value another live entity holds. */
+export class UniqueViolationError extends RevstoreError { readonly field: string; readonly value: Json; readonly heldBy: string }
 export class BusyError extends RevstoreError {}
 export class StorageError extends RevstoreError {}
 export class ShuttingDownError extends RevstoreError {}

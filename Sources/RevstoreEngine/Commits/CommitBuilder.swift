@@ -314,11 +314,13 @@ struct CommitBuilder {
 
     // MARK: - Declared types: references, unique fields, propagation
 
-    /// Every live entity written must refer only to live entities, and hold unique values.
+    /// Every live entity written must refer only to live entities (VALIDATION_FAILED), and hold
+    /// unique values (UNIQUE_VIOLATION, naming the entity that holds the value).
     private mutating func checkReferencesAndUniqueness(_ written: [Working]) throws {
         for entity in written where !entity.deleted {
             guard let definition = try definition(of: entity.type), let data = entity.data else { continue }
             var problems: [ValidationProblem] = []
+            var violation: EngineError?
             for field in definition.fields.keys.sorted() {
                 let spec = definition.fields[field]!
                 if let reference = spec.reference, let value = data[field] {
@@ -327,13 +329,16 @@ struct CommitBuilder {
                         problems.append(ValidationProblem(path: "$.\(field)", message: "refers to \(reference.type) \"\(id)\", which does not exist"))
                     }
                 }
-                if spec.index == .unique, let value = data[field], !value.isNull, try isTaken(type: entity.type, field: field, value: value, by: entity.id) {
-                    problems.append(ValidationProblem(path: "$.\(field)", message: "must be unique; another \(entity.type) has \(value)"))
+                if violation == nil, spec.index == .unique, let value = data[field], !value.isNull,
+                   let holder = try holder(type: entity.type, field: field, value: value, other: entity.id) {
+                    violation = EngineError(.uniqueViolation, "\(entity.type) \"\(entity.id)\": \(field) \(value) is unique, and \(entity.type) \"\(holder)\" holds it.",
+                                            ["type": .string(entity.type), "id": .string(entity.id), "field": .string(field), "value": value, "heldBy": .string(holder)])
                 }
             }
             if !problems.isEmpty {
                 throw Self.validationFailed(entity.type, problems).with("id", .string(entity.id))
             }
+            if let violation { throw violation }
         }
     }
 
@@ -344,10 +349,12 @@ struct CommitBuilder {
         return try db.entityRow(entityKey: key, segments: segments).map { !$0.deleted } ?? false
     }
 
-    /// Whether another live entity of `type` holds `value` in `field` in the state this commit makes.
-    private func isTaken(type: String, field: String, value: JSONValue, by id: String) throws -> Bool {
+    /// Another live entity of `type` (the first by id) that holds `value` in `field` in the
+    /// state this commit makes.
+    private func holder(type: String, field: String, value: JSONValue, other id: String) throws -> String? {
+        var holders: [String] = []
         for (reference, other) in working where reference.type == type && CodePointString(reference.id) != CodePointString(id) && other.exists && !other.deleted {
-            if other.data?[field] == value { return true }
+            if other.data?[field] == value { holders.append(reference.id) }
         }
         let visible = Database.visibleRowExpression(segments)
         let candidates = try String.fetchAll(db, sql: """
@@ -355,7 +362,8 @@ struct CommitBuilder {
             WHERE e.session_id = ? AND e.type = ? AND v.deleted = 0 AND \(Store.fieldExpression(field, table: "v")) = ? AND e.entity_id <> ?
             """, arguments: visible.arguments + [session.id, type, value.databaseValue, id])
         // Entities this commit changes are judged by their new data, above.
-        return candidates.contains { working[EntityReference(type: type, id: $0)] == nil }
+        holders += candidates.filter { working[EntityReference(type: type, id: $0)] == nil }
+        return holders.min { CodePointString($0) < CodePointString($1) }
     }
 
     /// Entities that refer, through a `propagate` ref field, to an entity this commit changes get

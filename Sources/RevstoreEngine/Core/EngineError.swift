@@ -18,6 +18,8 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         public static let mergeConflict = Code(rawValue: "MERGE_CONFLICT")
         public static let invalidState = Code(rawValue: "INVALID_STATE")
         public static let schemaConflict = Code(rawValue: "SCHEMA_CONFLICT")
+        /// A value of a unique field that another live entity of the type holds.
+        public static let uniqueViolation = Code(rawValue: "UNIQUE_VIOLATION")
         /// The store stayed locked past the busy timeout; worth retrying.
         public static let busy = Code(rawValue: "BUSY")
         /// Disk full, read-only file, I/O error, corruption, or a file that is not a store.

@@ -12,7 +12,7 @@ extension EngineError: RPCErrorConvertible {
     static let codes: [EngineError.Code: Int] = [
         .notFound: -32001, .alreadyExists: -32002, .conflict: -32003, .validationFailed: -32004,
         .mergeConflict: -32005, .invalidState: -32006, .schemaConflict: -32007, .busy: -32008, .storage: -32009,
-        .timeout: -32011, .cancelled: -32800,
+        .timeout: -32011, .uniqueViolation: -32012, .cancelled: -32800,
     ]
 
     public var rpcError: RPCError {

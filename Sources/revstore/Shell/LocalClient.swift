@@ -74,7 +74,7 @@ struct CallFailure: Error {
     static let exitStatuses: [(reasons: [String], status: Int32, meaning: String)] = [
         (["NOT_FOUND"], 1, "what the request names does not exist"),
         (["INVALID_PARAMS", "METHOD_NOT_FOUND", "INVALID_REQUEST", "PARSE_ERROR", "TOO_LARGE"], 2, "the request itself is wrong"),
-        (["ALREADY_EXISTS"], 3, "what it would create exists"),
+        (["ALREADY_EXISTS", "UNIQUE_VIOLATION"], 3, "what it would create, or a unique value it would write, exists"),
         (["CONFLICT", "MERGE_CONFLICT"], 4, "the state moved: a version or a merge conflicts"),
         (["VALIDATION_FAILED", "SCHEMA_CONFLICT"], 5, "data or a type definition does not fit"),
         (["INVALID_STATE"], 6, "not allowed in the current state"),

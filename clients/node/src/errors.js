@@ -53,6 +53,12 @@ export class InvalidStateError extends RevstoreError {}
 export class SchemaConflictError extends RevstoreError {
   get problems() { return this.data.problems ?? []; }
 }
+/** A write that would give a `"unique"` field a value another live entity holds; `heldBy` is its id. */
+export class UniqueViolationError extends RevstoreError {
+  get field() { return this.data.field; }
+  get value() { return this.data.value; }
+  get heldBy() { return this.data.heldBy; }
+}
 /** The store stayed locked past the busy timeout; worth retrying. */
 export class BusyError extends RevstoreError {}
 export class StorageError extends RevstoreError {}
@@ -99,6 +105,7 @@ const BY_REASON = {
   METHOD_NOT_FOUND: MethodNotFoundError, INVALID_PARAMS: InvalidParamsError, INTERNAL_ERROR: InternalError,
   NOT_FOUND: NotFoundError, ALREADY_EXISTS: AlreadyExistsError, CONFLICT: ConflictError, VALIDATION_FAILED: ValidationFailedError,
   MERGE_CONFLICT: MergeConflictError, INVALID_STATE: InvalidStateError, SCHEMA_CONFLICT: SchemaConflictError,
+  UNIQUE_VIOLATION: UniqueViolationError,
   BUSY: BusyError, STORAGE_ERROR: StorageError, SHUTTING_DOWN: ShuttingDownError, TIMEOUT: ReadTimeoutError, CANCELLED: CancelledError,
 };
 

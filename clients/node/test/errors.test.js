@@ -31,6 +31,10 @@ test('errors are RevstoreError subclasses keyed by data.reason, keeping code, me
     assert.deepEqual(error.errors.map((e) => e.path).sort(), ['$.extra', '$.name']);
     return true;
   });
+  await db.typeDefine({ name: 'Account', fields: { email: { type: 'string', index: 'unique' } } });
+  await db.entityPut({ session: 's', type: 'Account', id: 'a', data: { email: 'x@y' } });
+  await assert.rejects(db.entityPut({ session: 's', type: 'Account', id: 'b', data: { email: 'x@y' } }),
+    (e) => e instanceof revstore.UniqueViolationError && e.code === -32012 && e.field === 'email' && e.value === 'x@y' && e.heldBy === 'a');
   await db.entityPut({ session: 's', type: 'Doc', id: 'd', data: { v: 1 } });
   await assert.rejects(db.entityPut({ session: 's', type: 'Doc', id: 'd', data: {}, ifVersion: 9 }),
     (e) => e instanceof revstore.ConflictError && e.expected === 9 && e.actual === 1);

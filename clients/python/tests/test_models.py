@@ -40,9 +40,11 @@ async def test_define_save_query_get_history(db, session):
     again = await User.get(session, john.id)
     assert again.age == 32 and again.entity.version == 2
     await User(name="X", age=1, email="a@b").save(session=session)
-    with pytest.raises(revstore.ValidationFailedError) as duplicate:
+    holder = await User.query(session=session).filter(email="a@b").first()
+    with pytest.raises(revstore.UniqueViolationError) as duplicate:
         await User(name="Y", age=2, email="a@b").save(session=session)
-    assert duplicate.value.paths == ["$.email"]
+    assert (duplicate.value.field, duplicate.value.value, duplicate.value.held_by) == ("email", "a@b", holder.id)
+    assert duplicate.value.code == -32012
 
 
 async def test_references_and_branches(db, session):

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # what __getattr__ below imports on first use, spelled out fo
         AlreadyExistsError, BinaryNotFoundError, BusyError, CancelledError, ClientClosedError, ConflictError, InternalError,
         InvalidParamsError, InvalidRequestError, InvalidStateError, MergeConflictError, MessageTooLargeError, MethodNotFoundError,
         NotFoundError, ParseError, ReadTimeoutError, RevstoreError, SchemaConflictError, ServerExitedError, ShuttingDownError,
-        StorageError, ValidationFailedError,
+        StorageError, UniqueViolationError, ValidationFailedError,
     )
     from .models import (
         Branch, Change, CommitResult, CompactionReport, Difference, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
@@ -37,7 +37,7 @@ _EXPORTS = {
         "RevstoreError", "AlreadyExistsError", "BinaryNotFoundError", "BusyError", "CancelledError", "ClientClosedError",
         "ConflictError", "InternalError", "InvalidParamsError", "InvalidRequestError", "InvalidStateError", "MergeConflictError",
         "MessageTooLargeError", "MethodNotFoundError", "NotFoundError", "ParseError", "ReadTimeoutError", "SchemaConflictError",
-        "ServerExitedError", "ShuttingDownError", "StorageError", "ValidationFailedError",
+        "ServerExitedError", "ShuttingDownError", "StorageError", "UniqueViolationError", "ValidationFailedError",
     ),
     "models": (
         "Branch", "Change", "CommitResult", "CompactionReport", "Difference", "Entity", "EntityResult", "EntityWriteResult",

@@ -116,6 +116,25 @@ class SchemaConflictError(RevstoreError):
         return list(self.data.get("problems", []))
 
 
+class UniqueViolationError(RevstoreError):
+    """A write that would give a ``"unique"`` field a value another live entity of the type
+    holds; ``held_by`` is that entity's id."""
+
+    reason = "UNIQUE_VIOLATION"
+
+    @property
+    def field(self) -> str | None:
+        return self.data.get("field")
+
+    @property
+    def value(self) -> Any:
+        return self.data.get("value")
+
+    @property
+    def held_by(self) -> str | None:
+        return self.data.get("heldBy")
+
+
 class BusyError(RevstoreError):
     """The store stayed locked past the busy timeout; worth retrying."""
 
@@ -169,7 +188,8 @@ _BY_REASON: dict[str, type[RevstoreError]] = {
     for cls in (
         ParseError, InvalidRequestError, MessageTooLargeError, MethodNotFoundError, InvalidParamsError, InternalError,
         NotFoundError, AlreadyExistsError, ConflictError, ValidationFailedError, MergeConflictError, InvalidStateError,
-        SchemaConflictError, BusyError, StorageError, ShuttingDownError, ReadTimeoutError, CancelledError,
+        SchemaConflictError, UniqueViolationError, BusyError, StorageError, ShuttingDownError, ReadTimeoutError,
+        CancelledError,
     )
 }
 
