@@ -194,7 +194,8 @@ struct TransportTests {
             try server.request(2, "commit", ["session": "s", "ops": [["op": "put", "type": "Doc", "id": "d", "data": ["text": .string(text)]]]])
             try server.request(3, "entity/get", ["session": "s", "type": "Doc", "id": "d"])
             if stop == .exit { try server.request(4, "shutdown") }
-            Thread.sleep(forTimeInterval: 0.3)  // the reply is queued; the pipe holds 64 KiB of it
+            // Time for the reply to be queued, the pipe holding 64 KiB of it, even on a busy machine.
+            Thread.sleep(forTimeInterval: 1)
             let start = Date()
             switch stop {
             case .endOfInput: try server.closeInput()
