@@ -1,4 +1,6 @@
 """The session and turn objects, as an agent framework uses them."""
+import inspect
+
 import pytest
 
 import revstore
@@ -67,3 +69,21 @@ async def test_create_branch_with_exist_ok_returns_the_existing_branch(session):
         await session.create_branch("alt")
     again = await session.create_branch("alt", exist_ok=True)
     assert (await again.get("Note", "n1")).data == {"text": "alt"}
+
+
+@pytest.mark.parametrize("handle", [revstore.Session, revstore.TurnScope])
+def test_handles_take_explicit_keyword_arguments(handle):
+    for name, member in vars(handle).items():
+        if callable(member) and not name.startswith("_"):
+            kinds = {parameter.kind for parameter in inspect.signature(member).parameters.values()}
+            assert inspect.Parameter.VAR_KEYWORD not in kinds, f"{handle.__name__}.{name} takes **kwargs"
+
+
+async def test_a_misspelt_option_fails_before_anything_is_sent(session):
+    with pytest.raises(TypeError, match="if_verison"):
+        await session.put("User", {"name": "x"}, id="u1", if_verison=0)
+    async with session.turn() as turn:
+        with pytest.raises(TypeError, match="limt"):
+            await turn.query("User", limt=3)
+    assert await session.get("User", "u1") is None
+    assert (await session.info()).version == 1

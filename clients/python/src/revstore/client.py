@@ -611,56 +611,71 @@ class Session:
     async def info(self) -> SessionInfo:
         return await self.db.session_get(self.name)
 
-    async def put(self, type: str, data: dict[str, Any], id: str | None = None, **options: Any) -> Entity:
+    async def put(self, type: str, data: dict[str, Any], id: str | None = None, *, if_version: int | None = None,
+                  expected_version: int | None = None, actor: str | None = None, message: str | None = None) -> Entity:
         """Creates or replaces an entity; returns it as written."""
-        result = await self.db.entity_put(self.name, type, data, id=id, branch=options.pop("branch", self.branch), **options)
-        return _written(result)
+        return _written(await self.db.entity_put(self.name, type, data, id=id, branch=self.branch, if_version=if_version,
+                                                 expected_version=expected_version, actor=actor, message=message))
 
-    async def patch(self, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], **options: Any) -> Entity:
+    async def patch(self, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], *, if_version: int | None = None,
+                    expected_version: int | None = None, actor: str | None = None, message: str | None = None) -> Entity:
         """Merge-patches (a dict) or JSON-Patches (a list of RFC 6902 operations) an entity."""
-        result = await self.db.entity_patch(self.name, type, id, patch, branch=options.pop("branch", self.branch), **options)
-        return _written(result)
+        return _written(await self.db.entity_patch(self.name, type, id, patch, branch=self.branch, if_version=if_version,
+                                                   expected_version=expected_version, actor=actor, message=message))
 
-    async def delete(self, type: str, id: str, **options: Any) -> Entity:
+    async def delete(self, type: str, id: str, *, if_version: int | None = None, expected_version: int | None = None,
+                     actor: str | None = None, message: str | None = None) -> Entity:
         """Deletes an entity (its history stays); returns the tombstone."""
-        result = await self.db.entity_delete(self.name, type, id, branch=options.pop("branch", self.branch), **options)
-        return _written(result)
+        return _written(await self.db.entity_delete(self.name, type, id, branch=self.branch, if_version=if_version,
+                                                    expected_version=expected_version, actor=actor, message=message))
 
-    async def restore(self, type: str, id: str, data: dict[str, Any] | None = None, **options: Any) -> Entity:
-        result = await self.db.entity_restore(self.name, type, id, data=data, branch=options.pop("branch", self.branch), **options)
-        return _written(result)
+    async def restore(self, type: str, id: str, data: dict[str, Any] | None = None, *, expected_version: int | None = None,
+                      actor: str | None = None, message: str | None = None) -> Entity:
+        return _written(await self.db.entity_restore(self.name, type, id, data=data, branch=self.branch,
+                                                     expected_version=expected_version, actor=actor, message=message))
 
-    async def fork(self, type: str, id: str, new_id: str | None = None, patch: dict[str, Any] | None = None, **options: Any) -> Entity:
-        result = await self.db.entity_fork(self.name, type, id, new_id=new_id, patch=patch, branch=options.pop("branch", self.branch), **options)
-        return _written(result)
+    async def fork(self, type: str, id: str, new_id: str | None = None, patch: dict[str, Any] | None = None, *,
+                   actor: str | None = None, message: str | None = None) -> Entity:
+        return _written(await self.db.entity_fork(self.name, type, id, new_id=new_id, patch=patch, branch=self.branch,
+                                                  actor=actor, message=message))
 
-    async def commit(self, ops: Sequence[dict[str, Any]], **options: Any) -> CommitResult:
-        return await self.db.commit(self.name, ops, branch=options.pop("branch", self.branch), **options)
+    async def commit(self, ops: Sequence[dict[str, Any]], *, expected_version: int | None = None, message: str | None = None,
+                     metadata: dict[str, Any] | None = None, actor: str | None = None, allow_empty: bool = False) -> CommitResult:
+        return await self.db.commit(self.name, ops, branch=self.branch, expected_version=expected_version, message=message,
+                                    metadata=metadata, actor=actor, allow_empty=allow_empty)
 
-    async def get(self, type: str, id: str, *, at: At | None = None, **options: Any) -> Optional[Entity]:
+    async def get(self, type: str, id: str, *, at: At | None = None, include_deleted: bool = False,
+                  expand: Sequence[str] | None = None) -> Optional[Entity]:
         """The entity at the head, or at version/tag ``at``; None when absent."""
-        return (await self.db.entity_get(self.name, type, id, at=at, branch=options.pop("branch", self.branch), **options)).entity
+        return (await self.db.entity_get(self.name, type, id, at=at, branch=self.branch, include_deleted=include_deleted,
+                                         expand=expand)).entity
 
-    async def query(self, type: str | None = None, where: dict[str, Any] | None = None, **options: Any) -> list[Entity]:
-        return (await self.db.entity_query(self.name, type, where=where, branch=options.pop("branch", self.branch), **options)).entities
+    async def query(self, type: str | None = None, where: dict[str, Any] | None = None, *, order_by: Sequence[str] | None = None,
+                    limit: int | None = None, offset: int | None = None, at: At | None = None, include_deleted: bool = False,
+                    expand: Sequence[str] | None = None) -> list[Entity]:
+        return (await self.db.entity_query(self.name, type, where=where, order_by=order_by, limit=limit, offset=offset, at=at,
+                                           branch=self.branch, include_deleted=include_deleted, expand=expand)).entities
 
-    async def history(self, type: str, id: str, **options: Any) -> list[Entity]:
-        return await self.db.entity_history(self.name, type, id, branch=options.pop("branch", self.branch), **options)
+    async def history(self, type: str, id: str, *, limit: int | None = None, before: int | None = None,
+                      at: At | None = None) -> list[Entity]:
+        return await self.db.entity_history(self.name, type, id, limit=limit, before=before, at=at, branch=self.branch)
 
-    async def diff(self, from_at: At, to_at: At, **options: Any) -> list[Difference]:
+    async def diff(self, from_at: At, to_at: At, *, from_branch: str | None = None, to_branch: str | None = None,
+                   type: str | None = None) -> list[Difference]:
         """What changed between two versions (of this branch, unless others are named)."""
-        options.setdefault("from_branch", self.branch)
-        options.setdefault("to_branch", self.branch)
-        return await self.db.version_diff(self.name, from_at, to_at, **options)
+        return await self.db.version_diff(self.name, from_at, to_at, from_branch=from_branch or self.branch,
+                                          to_branch=to_branch or self.branch, type=type)
 
-    async def versions(self, **options: Any) -> list[VersionInfo]:
-        return await self.db.version_list(self.name, branch=options.pop("branch", self.branch), **options)
+    async def versions(self, *, limit: int | None = None, before: int | None = None) -> list[VersionInfo]:
+        return await self.db.version_list(self.name, branch=self.branch, limit=limit, before=before)
 
-    async def rollback(self, to: At, **options: Any) -> CommitResult:
-        return await self.db.version_rollback(self.name, to, branch=options.pop("branch", self.branch), **options)
+    async def rollback(self, to: At, *, message: str | None = None, actor: str | None = None,
+                       expected_version: int | None = None) -> CommitResult:
+        return await self.db.version_rollback(self.name, to, branch=self.branch, message=message, actor=actor,
+                                              expected_version=expected_version)
 
-    async def revert(self, version: int, **options: Any) -> CommitResult:
-        return await self.db.version_revert(self.name, version, branch=options.pop("branch", self.branch), **options)
+    async def revert(self, version: int, *, message: str | None = None, actor: str | None = None, force: bool = False) -> CommitResult:
+        return await self.db.version_revert(self.name, version, branch=self.branch, message=message, actor=actor, force=force)
 
     async def create_branch(self, name: str, *, from_at: At | None = None, exist_ok: bool = False) -> "Session":
         """Forks a branch from this one (at its head, or ``from_at``) and returns a handle on it;
@@ -672,8 +687,11 @@ class Session:
                 raise
         return self.on_branch(name)
 
-    async def merge(self, source: str, **options: Any) -> MergeResult:
-        return await self.db.branch_merge(self.name, source, target=options.pop("target", self.branch), **options)
+    async def merge(self, source: str, *, message: str | None = None, actor: str | None = None,
+                    on_conflict: Literal["fail", "source", "target"] | None = None) -> MergeResult:
+        """Merges branch ``source`` into this one."""
+        return await self.db.branch_merge(self.name, source, target=self.branch, message=message, actor=actor,
+                                          on_conflict=on_conflict)
 
     async def tag(self, name: str, at: At) -> Tag:
         return await self.db.tag_set(self.name, name, at, branch=self.branch)
@@ -682,8 +700,10 @@ class Session:
         """``async with s.turn(message="...") as t:`` stages writes; commits on success, aborts on exception."""
         return TurnScope(self, message=message, metadata=metadata, actor=actor)
 
-    def subscribe(self, **filters: Any) -> Subscription:
-        return self.db.subscribe(session=self.name, branch=filters.pop("branch", self.branch), **filters)
+    def subscribe(self, *, types: Sequence[str] | None = None, ids: Sequence[str] | None = None,
+                  kinds: Sequence[str] | None = None, since: int | None = None) -> Subscription:
+        """This session's (and branch's) change events; see ``Revstore.subscribe``."""
+        return self.db.subscribe(session=self.name, branch=self.branch, types=types, ids=ids, kinds=kinds, since=since)
 
 
 class TurnScope:
@@ -701,31 +721,38 @@ class TurnScope:
         return self
 
     async def __aexit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        if self.id is None:
-            raise RuntimeError("the turn was never begun: use it with async with")
         if exc_type is None:
-            self.result = await self.session.db.turn_commit(self.id)
+            self.result = await self.session.db.turn_commit(self._open())
         else:
-            await self.session.db.turn_abort(self.id)
+            await self.session.db.turn_abort(self._open())
 
-    async def put(self, type: str, data: dict[str, Any], id: str | None = None, **options: Any) -> Optional[Entity]:
-        return (await self.session.db.entity_put(self.session.name, type, data, id=id, turn=self.id, **options)).entity
+    async def put(self, type: str, data: dict[str, Any], id: str | None = None, *, if_version: int | None = None) -> Optional[Entity]:
+        return (await self.session.db.entity_put(self.session.name, type, data, id=id, if_version=if_version, turn=self._open())).entity
 
-    async def patch(self, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], **options: Any) -> Optional[Entity]:
-        return (await self.session.db.entity_patch(self.session.name, type, id, patch, turn=self.id, **options)).entity
+    async def patch(self, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], *,
+                    if_version: int | None = None) -> Optional[Entity]:
+        return (await self.session.db.entity_patch(self.session.name, type, id, patch, if_version=if_version, turn=self._open())).entity
 
-    async def delete(self, type: str, id: str, **options: Any) -> Optional[Entity]:
-        return (await self.session.db.entity_delete(self.session.name, type, id, turn=self.id, **options)).entity
+    async def delete(self, type: str, id: str, *, if_version: int | None = None) -> Optional[Entity]:
+        return (await self.session.db.entity_delete(self.session.name, type, id, if_version=if_version, turn=self._open())).entity
 
     async def commit(self, ops: Sequence[dict[str, Any]]) -> CommitResult:
-        return await self.session.db.commit(self.session.name, ops, turn=self.id)
+        return await self.session.db.commit(self.session.name, ops, turn=self._open())
 
-    async def get(self, type: str, id: str, **options: Any) -> Optional[Entity]:
-        return (await self.session.db.entity_get(self.session.name, type, id, turn=self.id, **options)).entity
+    async def get(self, type: str, id: str, *, include_deleted: bool = False, expand: Sequence[str] | None = None) -> Optional[Entity]:
+        return (await self.session.db.entity_get(self.session.name, type, id, turn=self._open(), include_deleted=include_deleted,
+                                                 expand=expand)).entity
 
-    async def query(self, type: str | None = None, where: dict[str, Any] | None = None, **options: Any) -> list[Entity]:
-        return (await self.session.db.entity_query(self.session.name, type, where=where, turn=self.id, **options)).entities
+    async def query(self, type: str | None = None, where: dict[str, Any] | None = None, *, order_by: Sequence[str] | None = None,
+                    limit: int | None = None, offset: int | None = None, include_deleted: bool = False,
+                    expand: Sequence[str] | None = None) -> list[Entity]:
+        return (await self.session.db.entity_query(self.session.name, type, where=where, order_by=order_by, limit=limit, offset=offset,
+                                                   turn=self._open(), include_deleted=include_deleted, expand=expand)).entities
+
+    def _open(self) -> str:
+        if self.id is None:
+            raise RuntimeError("the turn was never begun: use it with async with")
+        return self.id
 
     async def info(self) -> Turn:
-        assert self.id is not None
-        return await self.session.db.turn_get(self.id)
+        return await self.session.db.turn_get(self._open())

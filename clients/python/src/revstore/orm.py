@@ -22,7 +22,7 @@ import pydantic
 import pydantic_core
 from pydantic import PrivateAttr
 
-from .client import At, Revstore, Session
+from .client import At, Revstore, Session, _written
 from .models import Entity, TypeDefinition
 
 M = TypeVar("M", bound="Model")
@@ -131,34 +131,39 @@ class Model(pydantic.BaseModel):
                    message: str | None = None, if_version: int | None = None) -> M:
         """Writes this instance as a new entity version (a one-op commit); returns it, updated."""
         session = self._bound(session)
-        written = await session.db.entity_put(session.name, self.type_name(), self.data(), id=self.id,
-                                              branch=branch or session.branch, actor=actor, message=message, if_version=if_version)
-        assert written.entity is not None
-        self.id = written.entity.id
-        self._entity = written.entity
+        entity = _written(await session.db.entity_put(session.name, self.type_name(), self.data(), id=self.id,
+                                                      branch=branch or session.branch, actor=actor, message=message,
+                                                      if_version=if_version))
+        self.id = entity.id
+        self._entity = entity
         self._session = session if branch is None else session.on_branch(branch)
         return self
 
     async def delete(self, *, actor: str | None = None) -> None:
         session = self._bound(None)
-        assert self.id is not None, "an unsaved model has nothing to delete"
-        await session.db.entity_delete(session.name, self.type_name(), self.id, branch=session.branch, actor=actor)
+        await session.db.entity_delete(session.name, self.type_name(), self._saved_id("nothing to delete"), branch=session.branch, actor=actor)
 
     async def history(self: M, *, limit: int | None = None) -> list[M]:
         """Every version of this entity through its branch's ancestry, newest first."""
         session = self._bound(None)
-        assert self.id is not None, "an unsaved model has no history"
-        versions = await session.db.entity_history(session.name, self.type_name(), self.id, branch=session.branch, limit=limit)
+        versions = await session.db.entity_history(session.name, self.type_name(), self._saved_id("no history"),
+                                                   branch=session.branch, limit=limit)
         return [type(self).from_entity(e, session) for e in versions]
 
     @classmethod
     async def get(cls: type[M], session: Session, id: str, *, at: At | None = None, branch: str | None = None) -> Optional[M]:
-        entity = await session.get(cls.type_name(), id, at=at, branch=branch or session.branch)
-        return cls.from_entity(entity, session if branch is None else session.on_branch(branch)) if entity else None
+        on = session if branch is None else session.on_branch(branch)
+        entity = await on.get(cls.type_name(), id, at=at)
+        return cls.from_entity(entity, on) if entity else None
 
     @classmethod
     def query(cls: type[M], session: Session, *, branch: str | None = None, at: At | None = None) -> "Query[M]":
         return Query(cls, session if branch is None else session.on_branch(branch), at)
+
+    def _saved_id(self, lacking: str) -> str:
+        if self.id is None:
+            raise ValueError(f"an unsaved model has {lacking}: save it first")
+        return self.id
 
     def _bound(self, session: Session | None) -> Session:
         bound = session or self._session
