@@ -98,3 +98,36 @@ async def test_bytes_round_trip_as_bytes_and_are_stored_once(db, session):
         await db.entity_put("s", "Blob", {"x": {"$bytes": "not base64"}}, id="m")
     assert bad.value.data["path"] == "data.x"
     assert (await db.store_stats())["blobs"] == 4  # the picture, the thumbnail, "one" and "two", each once
+
+
+class Fact(revstore.Model):
+    text: str
+    confidence: float = 1.0
+    tags: list[str] = revstore.Field(default_factory=lambda: ["new"])
+
+
+async def test_defaults_are_declared_so_the_server_fills_them_and_queries_see_them(db, session):
+    definition = await Fact.define(db)
+    assert (definition.fields["confidence"].default, definition.fields["tags"].default) == (1.0, ["new"])
+    # Written without the model, the missing fields are filled by the server.
+    await session.put("Fact", {"text": "raw"}, id="f1")
+    assert (await session.get("Fact", "f1")).data == {"text": "raw", "confidence": 1.0, "tags": ["new"]}
+    await Fact(text="unsure", confidence=0.2).save(session=session)
+    sure = await Fact.query(session).filter(confidence__gte=0.5).execute()
+    assert [(f.id, f.text, f.confidence) for f in sure] == [("f1", "raw", 1.0)]
+
+
+async def test_models_save_read_query_and_delete_inside_a_turn(db, session):
+    await Message.define(db)
+    kept = await Message(text="kept").save(session=session)
+    async with session.turn(message="one turn") as turn:
+        staged = await turn.save(Message(text="staged"))
+        assert staged.id is not None
+        assert (await Message.get(session, staged.id, turn=turn)).text == "staged"
+        assert await Message.get(session, staged.id) is None  # not outside the turn yet
+        assert sorted(m.text for m in await Message.query(session, turn=turn).execute()) == ["kept", "staged"]
+        await kept.delete(turn=turn)
+        assert [m.text for m in await Message.query(session, turn=turn).execute()] == ["staged"]
+        assert await Message.query(session).count() == 1
+    assert [m.text for m in await Message.query(session).execute()] == ["staged"]
+    assert turn.result is not None and len(turn.result.changes) == 2

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, AsyncIterator, Literal, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Literal, Optional, Sequence, Union
 
 from ._connection import DEFAULT_MAX_MESSAGE_BYTES, Connection
 from .errors import AlreadyExistsError
@@ -11,6 +11,9 @@ from .models import (
     Branch, CommitResult, CompactionReport, Difference, PurgeReport, Entity, EntityResult, EntityWriteResult, Event, FeedPage,
     InitializeResult, MergeResult, QueryResult, SessionInfo, SessionPage, Tag, Turn, TypeDefinition, VersionInfo,
 )
+
+if TYPE_CHECKING:
+    from .orm import Model
 
 #: A version number, a tag name, or ``"approved"``.
 At = Union[int, str]
@@ -722,37 +725,43 @@ class TurnScope:
 
     async def __aexit__(self, exc_type: object, exc: object, traceback: object) -> None:
         if exc_type is None:
-            self.result = await self.session.db.turn_commit(self._open())
+            self.result = await self.session.db.turn_commit(self.open_id)
         else:
-            await self.session.db.turn_abort(self._open())
+            await self.session.db.turn_abort(self.open_id)
 
     async def put(self, type: str, data: dict[str, Any], id: str | None = None, *, if_version: int | None = None) -> Optional[Entity]:
-        return (await self.session.db.entity_put(self.session.name, type, data, id=id, if_version=if_version, turn=self._open())).entity
+        return (await self.session.db.entity_put(self.session.name, type, data, id=id, if_version=if_version, turn=self.open_id)).entity
 
     async def patch(self, type: str, id: str, patch: dict[str, Any] | list[dict[str, Any]], *,
                     if_version: int | None = None) -> Optional[Entity]:
-        return (await self.session.db.entity_patch(self.session.name, type, id, patch, if_version=if_version, turn=self._open())).entity
+        return (await self.session.db.entity_patch(self.session.name, type, id, patch, if_version=if_version, turn=self.open_id)).entity
 
     async def delete(self, type: str, id: str, *, if_version: int | None = None) -> Optional[Entity]:
-        return (await self.session.db.entity_delete(self.session.name, type, id, if_version=if_version, turn=self._open())).entity
+        return (await self.session.db.entity_delete(self.session.name, type, id, if_version=if_version, turn=self.open_id)).entity
 
     async def commit(self, ops: Sequence[dict[str, Any]]) -> CommitResult:
-        return await self.session.db.commit(self.session.name, ops, turn=self._open())
+        return await self.session.db.commit(self.session.name, ops, turn=self.open_id)
 
     async def get(self, type: str, id: str, *, include_deleted: bool = False, expand: Sequence[str] | None = None) -> Optional[Entity]:
-        return (await self.session.db.entity_get(self.session.name, type, id, turn=self._open(), include_deleted=include_deleted,
+        return (await self.session.db.entity_get(self.session.name, type, id, turn=self.open_id, include_deleted=include_deleted,
                                                  expand=expand)).entity
 
     async def query(self, type: str | None = None, where: dict[str, Any] | None = None, *, order_by: Sequence[str] | None = None,
                     limit: int | None = None, offset: int | None = None, include_deleted: bool = False,
                     expand: Sequence[str] | None = None) -> list[Entity]:
         return (await self.session.db.entity_query(self.session.name, type, where=where, order_by=order_by, limit=limit, offset=offset,
-                                                   turn=self._open(), include_deleted=include_deleted, expand=expand)).entities
+                                                   turn=self.open_id, include_deleted=include_deleted, expand=expand)).entities
 
-    def _open(self) -> str:
+    async def save(self, model: Model) -> Model:
+        """Stages a model's write in this turn: ``await t.save(message)``."""
+        return await model.save(turn=self)
+
+    @property
+    def open_id(self) -> str:
+        """The turn's id, once ``async with`` has begun it."""
         if self.id is None:
             raise RuntimeError("the turn was never begun: use it with async with")
         return self.id
 
     async def info(self) -> Turn:
-        return await self.session.db.turn_get(self._open())
+        return await self.session.db.turn_get(self.open_id)

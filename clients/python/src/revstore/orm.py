@@ -16,13 +16,14 @@ import base64
 import datetime
 import types
 import typing
+import uuid
 from typing import Any, ClassVar, Generic, Optional, TypeVar, Union
 
 import pydantic
 import pydantic_core
 from pydantic import PrivateAttr
 
-from .client import At, Revstore, Session, _written
+from .client import At, Revstore, Session, TurnScope, _written
 from .models import Entity, TypeDefinition
 
 M = TypeVar("M", bound="Model")
@@ -101,6 +102,10 @@ class Model(pydantic.BaseModel):
                 spec["items"] = items
             if info.is_required():
                 spec["required"] = True
+            else:
+                default = info.get_default(call_default_factory=True)
+                if default is not None:  # declared, so the server fills it and queries see it
+                    spec["default"] = pydantic_core.to_jsonable_python(_marked_bytes(default), fallback=_unmarked_bytes)
             if nullable:
                 spec["nullable"] = True
             if options.get("index"):
@@ -127,9 +132,16 @@ class Model(pydantic.BaseModel):
         """The entity data this instance writes; ``bytes`` fields stay bytes (protocol §5)."""
         return pydantic_core.to_jsonable_python(_marked_bytes(self.model_dump(by_alias=True, exclude={"id"})), fallback=_unmarked_bytes)
 
-    async def save(self: M, session: Session | None = None, *, branch: str | None = None, actor: str | None = None,
-                   message: str | None = None, if_version: int | None = None) -> M:
-        """Writes this instance as a new entity version (a one-op commit); returns it, updated."""
+    async def save(self: M, session: Session | None = None, *, turn: TurnScope | None = None, branch: str | None = None,
+                   actor: str | None = None, message: str | None = None, if_version: int | None = None) -> M:
+        """Writes this instance as a new entity version (a one-op commit), or stages it in ``turn``;
+        returns it, updated."""
+        if turn is not None:
+            # A staged write answers no entity, so a new instance's id is chosen here.
+            self.id = self.id or str(uuid.uuid4())
+            await turn.put(self.type_name(), self.data(), id=self.id, if_version=if_version)
+            self._session = turn.session
+            return self
         session = self._bound(session)
         entity = _written(await session.db.entity_put(session.name, self.type_name(), self.data(), id=self.id,
                                                       branch=branch or session.branch, actor=actor, message=message,
@@ -139,7 +151,11 @@ class Model(pydantic.BaseModel):
         self._session = session if branch is None else session.on_branch(branch)
         return self
 
-    async def delete(self, *, actor: str | None = None) -> None:
+    async def delete(self, *, turn: TurnScope | None = None, actor: str | None = None) -> None:
+        """Deletes the entity (its history stays), or stages the delete in ``turn``."""
+        if turn is not None:
+            await turn.delete(self.type_name(), self._saved_id("nothing to delete"))
+            return
         session = self._bound(None)
         await session.db.entity_delete(session.name, self.type_name(), self._saved_id("nothing to delete"), branch=session.branch, actor=actor)
 
@@ -151,14 +167,18 @@ class Model(pydantic.BaseModel):
         return [type(self).from_entity(e, session) for e in versions]
 
     @classmethod
-    async def get(cls: type[M], session: Session, id: str, *, at: At | None = None, branch: str | None = None) -> Optional[M]:
+    async def get(cls: type[M], session: Session, id: str, *, at: At | None = None, branch: str | None = None,
+                  turn: TurnScope | None = None) -> Optional[M]:
+        """The entity as a model: at the head, at ``at``, on ``branch``, or as ``turn`` sees it."""
         on = session if branch is None else session.on_branch(branch)
-        entity = await on.get(cls.type_name(), id, at=at)
+        entity = await (turn.get(cls.type_name(), id) if turn is not None else on.get(cls.type_name(), id, at=at))
         return cls.from_entity(entity, on) if entity else None
 
     @classmethod
-    def query(cls: type[M], session: Session, *, branch: str | None = None, at: At | None = None) -> "Query[M]":
-        return Query(cls, session if branch is None else session.on_branch(branch), at)
+    def query(cls: type[M], session: Session, *, branch: str | None = None, at: At | None = None,
+              turn: TurnScope | None = None) -> "Query[M]":
+        """A query of this type: at the head, at ``at``, on ``branch``, or through ``turn``."""
+        return Query(cls, session if branch is None else session.on_branch(branch), at, turn)
 
     def _saved_id(self, lacking: str) -> str:
         if self.id is None:
@@ -175,17 +195,18 @@ class Model(pydantic.BaseModel):
 class Query(Generic[M]):
     """A lazily built ``entity/query``: ``filter``, ``exclude``, ``order_by``, ``limit``, ``offset``."""
 
-    def __init__(self, model: type[M], session: Session, at: At | None):
+    def __init__(self, model: type[M], session: Session, at: At | None, turn: TurnScope | None = None):
         self._model = model
         self._session = session
         self._at = at
+        self._turn = turn
         self._conditions: list[dict[str, Any]] = []
         self._order: list[str] = []
         self._limit: Optional[int] = None
         self._offset: Optional[int] = None
 
     def _copy(self) -> "Query[M]":
-        clone = Query(self._model, self._session, self._at)
+        clone = Query(self._model, self._session, self._at, self._turn)
         clone._conditions, clone._order = list(self._conditions), list(self._order)
         clone._limit, clone._offset = self._limit, self._offset
         return clone
@@ -250,7 +271,8 @@ class Query(Generic[M]):
     async def _run(self, *, limit: Optional[int], count: bool = False):
         return await self._session.db.entity_query(self._session.name, self._model.type_name(), where=self.where_document,
                                                    order_by=self._order or None, limit=limit, offset=self._offset, at=self._at,
-                                                   branch=self._session.branch, count=count)
+                                                   branch=self._session.branch, count=count,
+                                                   turn=self._turn.open_id if self._turn is not None else None)
 
     async def execute(self) -> list[M]:
         result = await self._run(limit=self._limit)
