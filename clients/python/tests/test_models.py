@@ -55,6 +55,9 @@ async def test_references_and_branches(db, session):
     m.text = "hello!"
     await m.save()
     assert (await Thread.get(session, thread.id)).entity.version == 2
+    loaded = await thread.load("messages", Message)
+    assert [(type(x), x.id, x.text) for x in loaded] == [(Message, m.id, "hello!")]
+    assert [x.text for x in await thread.load("messages", Message, at=thread.entity.updated_at_version)] == ["hello"]
     await session.create_branch("alt")
     await Message(text="on alt").save(session=session, branch="alt")
     assert len(await Message.query(session=session, branch="alt").execute()) == 2

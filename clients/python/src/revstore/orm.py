@@ -27,6 +27,8 @@ from .client import At, Revstore, Session, TurnScope, _written
 from .models import Entity, TypeDefinition
 
 M = TypeVar("M", bound="Model")
+#: The model a ref field loads as (`Model.load`).
+N = TypeVar("N", bound="Model")
 
 #: Django-style lookup suffixes and the protocol operators they mean.
 LOOKUPS = {"exact": "eq", "eq": "eq", "ne": "ne", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte", "in": "in", "nin": "nin",
@@ -165,6 +167,18 @@ class Model(pydantic.BaseModel):
         versions = await session.db.entity_history(session.name, self.type_name(), self._saved_id("no history"),
                                                    branch=session.branch, limit=limit)
         return [type(self).from_entity(e, session) for e in versions]
+
+    async def load(self, field: str, model: type[N], *, at: At | None = None) -> Union[N, list[N], None]:
+        """What the ref field ``field`` refers to, as ``model`` instances (a list for a list of
+        refs; None for a missing one), read with this entity at the head or at ``at``."""
+        session = self._bound(None)
+        entity = await session.get(self.type_name(), self._saved_id("no references"), at=at, expand=[field])
+        if entity is None:
+            raise ValueError(f"{self.type_name()} {self.id!r} does not exist there")
+        def loaded(value: Any) -> Optional[N]:
+            return model.from_entity(Entity.model_validate(value), session) if value is not None else None
+        value = entity.data.get(field)
+        return [loaded(v) for v in value] if isinstance(value, list) else loaded(value)
 
     @classmethod
     async def get(cls: type[M], session: Session, id: str, *, at: At | None = None, branch: str | None = None,
