@@ -1,11 +1,14 @@
-"""The golden fixtures in protocol/fixtures, replayed against the real binary from Python."""
+"""The golden fixtures in protocol/fixtures, replayed against the real binary from Python; every
+result is also checked against its method's result schema in the OpenRPC document."""
+import functools
 import json
 import re
 import subprocess
 
+import jsonschema
 import pytest
 
-from conftest import BINARY, fixtures, load
+from conftest import BINARY, ROOT, fixtures, load
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -43,6 +46,23 @@ def mismatch(expected, actual, path="$"):
     return None if expected == actual and type(expected) is type(actual) else f"{path}: {actual!r} != {expected!r}"
 
 
+@functools.cache
+def result_validators() -> dict[str, jsonschema.protocols.Validator]:
+    """Each method's result schema from the OpenRPC document, its references resolved there."""
+    document = json.loads((ROOT / "protocol" / "openrpc.json").read_text())
+    return {method["name"]: jsonschema.Draft202012Validator({**method["result"]["schema"], "components": document["components"]})
+            for method in document["methods"] if "result" in method}
+
+
+def schema_problem(request, reply) -> str | None:
+    """How a reply's result breaks its method's OpenRPC result schema, if it does."""
+    if not isinstance(request, dict) or not isinstance(reply, dict) or "result" not in reply:
+        return None
+    validator = result_validators().get(request.get("method"))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(reply["result"])) if validator else None
+    return f"{request['method']} result at {error.json_path}: {error.message}" if error else None
+
+
 @pytest.mark.parametrize("path", fixtures(), ids=lambda p: p.name)
 def test_fixture(path):
     fixture = load(path)
@@ -56,7 +76,7 @@ def test_fixture(path):
             expected = ([exchange["expect"]] if exchange.get("expect") is not None else []) + exchange.get("then", [])
             for message in expected:
                 reply = json.loads(process.stdout.readline())
-                problem = mismatch(message, reply)
+                problem = mismatch(message, reply) or (schema_problem(exchange.get("send"), reply) if message is exchange.get("expect") else None)
                 assert problem is None, f"exchange {index}: {problem}"
             if "exits" in exchange:
                 assert process.wait(timeout=2) == exchange["exits"]
