@@ -210,10 +210,11 @@ class Revstore:
                                                            "turn": turn})
 
     async def entity_fork(self, session: str, type: str, id: str, *, new_id: str | None = None, patch: dict[str, Any] | None = None,
-                          branch: str | None = None, actor: str | None = None, message: str | None = None,
-                          turn: str | None = None) -> EntityWriteResult:
+                          branch: str | None = None, expected_version: int | None = None, actor: str | None = None,
+                          message: str | None = None, turn: str | None = None) -> EntityWriteResult:
         return await self._entity_write("entity/fork", {"session": session, "branch": branch, "type": type, "id": id, "newId": new_id,
-                                                        "patch": patch, "actor": actor, "message": message, "turn": turn})
+                                                        "patch": patch, "expectedVersion": expected_version, "actor": actor,
+                                                        "message": message, "turn": turn})
 
     # Reads
 
@@ -237,15 +238,15 @@ class Revstore:
         return QueryResult.model_validate(result)
 
     async def entity_history(self, session: str, type: str, id: str, *, limit: int | None = None, before: int | None = None,
-                             at: At | None = None, branch: str | None = None) -> list[Entity]:
+                             at: At | None = None, branch: str | None = None, turn: str | None = None) -> list[Entity]:
         result = await self.call("entity/history", {"session": session, "type": type, "id": id, "limit": limit, "before": before,
-                                                    **_position(at, branch, None)})
+                                                    **_position(at, branch, turn)})
         return [Entity.model_validate(e) for e in result["versions"]]
 
     async def entity_lineage(self, session: str, *, lineage_id: str | None = None, type: str | None = None, id: str | None = None,
-                             at: At | None = None, branch: str | None = None) -> tuple[str, list[Entity]]:
+                             at: At | None = None, branch: str | None = None, turn: str | None = None) -> tuple[str, list[Entity]]:
         result = await self.call("entity/lineage", {"session": session, "lineageId": lineage_id, "type": type, "id": id,
-                                                    **_position(at, branch, None)})
+                                                    **_position(at, branch, turn)})
         return result["lineageId"], [Entity.model_validate(e) for e in result["versions"]]
 
     async def entity_version(self, session: str, version_id: str) -> Entity:
