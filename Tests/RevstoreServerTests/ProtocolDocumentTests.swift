@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import RevstoreEngine
 import RevstoreJSONRPC
-import RevstoreServer
+@testable import RevstoreServer
 import Testing
 
 @Suite("protocol/ matches the server")
@@ -19,6 +19,21 @@ struct ProtocolDocumentTests {
         let documented = try ProtocolDocument.documentedMethods
         #expect(Set(registered) == Set(documented), "only registered: \(Set(registered).subtracting(documented)); only documented: \(Set(documented).subtracting(registered))")
         #expect(documented.count == Set(documented).count, "a method is documented twice")
+    }
+
+    @Test("each method's params type reads exactly the params the OpenRPC document lists, member by member")
+    func paramsMatchTheDocument() throws {
+        let documented = Dictionary(uniqueKeysWithValues: try ProtocolDocument.openRPC["methods"]?.arrayValue?.compactMap { method in
+            method["name"]?.stringValue.map { ($0, Set(method["params"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])) }
+        } ?? [])
+        #expect(documented.count == RevstoreServer.methods.count)
+        // The recorder sees what a params type reads, optional members included.
+        #expect(ParamKeys.of(EntityGetRequest.self) == ["session", "branch", "at", "turn", "type", "id", "includeDeleted", "expand"])
+        for method in RevstoreServer.methods {
+            let read = ParamKeys.of(method)
+            let listed = documented[method.method] ?? []
+            #expect(read == listed, "\(method.method): only read \(read.subtracting(listed).sorted()), only documented \(listed.subtracting(read).sorted())")
+        }
     }
 
     @Test("every documented method has a params list and, unless a notification, a result schema")
