@@ -179,6 +179,7 @@ export class Connection {
     const id = ++this.#nextId;
     const message = { jsonrpc: '2.0', id, method };
     if (params) message.params = withoutUndefined(params);
+    /** @type {(reason: unknown) => void} assigned as the promise is made */
     let fail;
     const answer = new Promise((resolve, reject) => {
       let onAbort;

@@ -69,7 +69,8 @@ export class Revstore {
 
   /**
    * Any method by name, with raw params and result.
-   * @param {string} method @param {object} [params] @param {{signal?: AbortSignal}} [options]
+   * @param {string} method @param {object} [params]
+   * @param {{signal?: AbortSignal, onResult?: (result: any) => void}} [options]
    */
   call(method, params, options) { return this.connection.call(method, params, options); }
 
@@ -88,7 +89,7 @@ export class Revstore {
   sessionCreate(params = {}) { return this.call('session/create', params); }
   /** @param {{session: string}} params */
   sessionGet(params, options) { return this.call('session/get', params, options); }
-  /** @param {{limit?: number, after?: string}} [params] */
+  /** @param {{limit?: number, after?: string}} [params] @param {{signal?: AbortSignal}} [options] */
   sessionList(params = {}, options) { return this.call('session/list', params, options); }
   /** @param {{session: string}} params */
   sessionDelete(params) { return this.call('session/delete', params); }
@@ -256,7 +257,7 @@ export class Revstore {
   batch() { return new Batch(this.connection); }
 
   // Events
-  /** @param {{session?: string, since?: number, limit?: number}} [params] */
+  /** @param {{session?: string, since?: number, limit?: number}} [params] @param {{signal?: AbortSignal}} [options] */
   feedRead(params = {}, options) { return this.call('feed/read', params, options); }
 
   /**

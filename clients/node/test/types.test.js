@@ -16,6 +16,14 @@ test('index.d.ts type-checks, and a typed program against it compiles (tsc --noE
   }
 });
 
+test('the sources\' JSDoc types check (tsc --checkJs), Node\'s own APIs declared in types/node.d.ts', () => {
+  try {
+    execFileSync('tsc', ['--noEmit', '-p', join(here, 'types', 'jsdoc.json')], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    assert.fail(`tsc failed:\n${error.stdout}${error.stderr}`);
+  }
+});
+
 /** Where a method's first argument differs from the OpenRPC params on purpose: [extra, missing]. */
 const SHAPED = {
   // The argument is clientInfo itself; the protocol version is the client's own.
