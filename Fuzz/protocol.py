@@ -186,14 +186,26 @@ def reject_constant(name):
     raise ValueError(name)
 
 
-def expected(line: bytes):
-    """The replies a line must get: (ids that must be answered, count of null-id parse errors)."""
+# What `parsed` answers for a line that is only white space, and for one that is not JSON.
+BLANK, NOT_JSON = object(), object()
+
+
+def parsed(line: bytes):
+    """The line's JSON value, as strict JSON reads it (no NaN or Infinity), or BLANK or NOT_JSON."""
     text = line.strip()
     if not text:
-        return [], 0
+        return BLANK
     try:
-        value = json.loads(text.decode("utf-8"), parse_constant=reject_constant)
+        return json.loads(text.decode("utf-8"), parse_constant=reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
+        return NOT_JSON
+
+
+def expected(value):
+    """The replies a parsed line must get: (ids that must be answered, count of null-id parse errors)."""
+    if value is BLANK:
+        return [], 0
+    if value is NOT_JSON:
         return [], 1
     levels = depth(value)
     if levels > MAXIMUM_DEPTH:
@@ -264,16 +276,13 @@ class Run:
         parse_errors = 0
         methods_sent = {}  # id → method, to count outcomes by method
         for line in lines:
-            ids, errors = expected(line)
+            message = parsed(line)
+            ids, errors = expected(message)
             owed.update(ids)
             parse_errors += errors
-            try:
-                message = json.loads(line)
-                if isinstance(message, dict):
-                    method = message.get("method")
-                    methods_sent[json.dumps(message.get("id"))] = method if isinstance(method, str) and method in self.methods else "other"
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                pass
+            if isinstance(message, dict):
+                method = message.get("method")
+                methods_sent[json.dumps(message.get("id"))] = method if isinstance(method, str) and method in self.methods else "other"
         probe_id = json.dumps(f"probe-{probe}")
         owed[probe_id] += 1
         self.server.send(b"".join(lines) + b'{"jsonrpc":"2.0","id":' + probe_id.encode() + b',"method":"ping"}\n')

@@ -43,11 +43,12 @@ struct QueryCompiler {
     private(set) var arguments = StatementArguments()
     /// Top-level fields with an index: spelled as the index's own literal expression, which is
     /// what lets SQLite use it (a bound JSON path would not match the indexed expression).
-    var indexedFields: Set<String> = []
+    /// By code point: a name equal only canonically (`"\u{212A}ey"`, `"Key"`) is another member.
+    var indexedFields: Set<CodePointString> = []
     /// Whether a condition or ordering used an indexed field.
     private(set) var usesIndexedField = false
     /// For a `strict` declared type, its fields: a query on any other is a mistake, not an empty result.
-    var strictFields: Set<String>?
+    var strictFields: Set<CodePointString>?
 
     /// A value a condition reads: its SQL expression and the SQL for its JSON type name
     /// (`'text'`, `'integer'`, `'real'`, `'true'`, `'false'`, `'null'`, `'array'`,
@@ -146,24 +147,17 @@ struct QueryCompiler {
         }
         let jsonPath = try Self.jsonPath(field, path: path)
         try checkDeclared(field, path: path)
-        if isIndexed(field) {
+        if indexedFields.contains(CodePointString(field)) {
             usesIndexedField = true
             return Operand(value: Store.fieldExpression(field, table: "v"), type: "json_type(\(EntityData.expression("v")), '$.\"\(field)\"')", path: nil, arrayPath: jsonPath)
         }
         return Operand(value: "json_extract(\(EntityData.expression("v")), ?)", type: "json_type(\(EntityData.expression("v")), ?)", path: jsonPath, arrayPath: jsonPath)
     }
 
-    /// Whether `field` is one of `indexedFields`, code point for code point: a Swift string
-    /// equal to it only canonically (`"\u{212A}"` and `"K"`) names another member.
-    private func isIndexed(_ field: String) -> Bool {
-        indexedFields.contains { $0.utf8.elementsEqual(field.utf8) }
-    }
-
     /// For a strict type, a field it does not declare is a mistake, not an empty result.
     private func checkDeclared(_ field: String, path: String) throws(EngineError) {
-        guard let strictFields, let top = Self.components(of: field).first,
-              !strictFields.contains(where: { $0.utf8.elementsEqual(top.utf8) }) else { return }
-        throw .invalidArgument("the type is strict and has no field \"\(top)\"; its fields are \(strictFields.sorted().joined(separator: " "))", path: path)
+        guard let strictFields, let top = Self.components(of: field).first, !strictFields.contains(CodePointString(top)) else { return }
+        throw .invalidArgument("the type is strict and has no field \"\(top)\"; its fields are \(strictFields.sorted().map(\.string).joined(separator: " "))", path: path)
     }
 
     /// `a.b` → `$."a"."b"`. Components are object keys; quotes are not allowed in them.
@@ -324,7 +318,7 @@ struct QueryCompiler {
             if field.hasPrefix("$") {
                 guard let meta = Self.metaFields[field] else { throw .invalidArgument("unknown field \"\(field)\"", path: here) }
                 expression = meta.column
-            } else if isIndexed(field) {
+            } else if indexedFields.contains(CodePointString(field)) {
                 usesIndexedField = true
                 expression = Store.fieldExpression(field, table: "v")
             } else {

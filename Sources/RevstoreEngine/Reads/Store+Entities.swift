@@ -71,8 +71,8 @@ extension Store {
         -> (from: String, arguments: StatementArguments, ordering: String, orderArguments: StatementArguments)
     {
         let definition = try query.type.flatMap { try db.typeDefinition($0) }
-        let indexed = definition.map { Set($0.indexedFields) } ?? []
-        let strict = definition.flatMap { $0.strict ? Set($0.fields.keys) : nil }
+        let indexed = Set(definition?.indexedFields.map { CodePointString($0) } ?? [])
+        let strict = definition.flatMap { $0.strict ? Set($0.fields.keys.map { CodePointString($0) }) : nil }
         var compiler = QueryCompiler(indexedFields: indexed, strictFields: strict)
         let condition = try query.filter.map { try compiler.condition($0, path: "where") }
         var orderCompiler = QueryCompiler(indexedFields: indexed, strictFields: strict)
