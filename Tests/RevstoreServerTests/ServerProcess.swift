@@ -192,7 +192,7 @@ extension ServerProcess {
     }
 }
 
-/// What one `read(2)` of `fd` returns, up to 64 KiB; empty at end of input or on an error. A
+/// What one `read(2)` of `fd` returns, up to `size` bytes; empty at end of input or on an error. A
 /// read a signal interrupts is retried: `FileHandle.availableData` traps on `EINTR` instead,
 /// and the test process, which starts many children, takes signals at any time.
 func readChunk(_ fd: Int32, upTo size: Int = 1 << 16) -> [UInt8] {
