@@ -19,7 +19,19 @@ def nullable(schema):
 
 
 def obj(required, **properties):
+    """An object in params: the server ignores members it does not know."""
     return {"type": "object", "required": list(required), "properties": properties}
+
+
+def record(required, **properties):
+    """An object the server writes: exactly these members, the required ones always."""
+    return {"type": "object", "required": list(required), "properties": properties, "additionalProperties": False}
+
+
+def extend(name, **properties):
+    """Component `name`'s record with more members, all required."""
+    base = SCHEMAS[name]
+    return record(base["required"] + list(properties), **base["properties"], **properties)
 
 
 STRING, INTEGER, BOOLEAN, OBJECT = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
@@ -42,10 +54,10 @@ SCHEMAS = {
         "items": {"type": "object", "required": ["op", "path"], "properties": {
             "op": {"enum": ["add", "remove", "replace", "move", "copy", "test"]}, "path": {"type": "string", "description": "RFC 6901 JSON pointer."},
             "from": {"type": "string"}, "value": {}}}},
-    "Session": {"type": "object", "required": ["session", "createdAt", "metadata", "defaultBranch", "version"], "properties": {
+    "Session": {"type": "object", "additionalProperties": False, "required": ["session", "createdAt", "metadata", "defaultBranch", "version"], "properties": {
         "session": ref("SessionId"), "createdAt": TIMESTAMP, "metadata": OBJECT, "defaultBranch": ref("BranchName"),
         "version": {"type": "integer", "description": "The head of the default branch."}}},
-    "Entity": {"type": "object", "required": ["type", "id", "version", "data", "deleted", "createdAt", "updatedAt", "createdAtVersion",
+    "Entity": {"type": "object", "additionalProperties": False, "required": ["type", "id", "version", "data", "deleted", "createdAt", "updatedAt", "createdAtVersion",
         "updatedAtVersion", "createdBy", "updatedBy", "deletedAt", "deletedBy", "versionId", "parentVersionId", "lineageId", "branch"], "properties": {
         "type": ref("TypeName"), "id": ref("EntityId"), "version": {"type": "integer", "description": "The entity's own version."},
         "data": ref("Data"), "deleted": BOOLEAN, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP,
@@ -53,71 +65,69 @@ SCHEMAS = {
         "createdBy": nullable(STRING), "updatedBy": nullable(STRING), "deletedAt": nullable(TIMESTAMP), "deletedBy": nullable(STRING),
         "versionId": {"type": "string", "format": "uuid"}, "parentVersionId": nullable({"type": "string", "format": "uuid"}),
         "lineageId": {"type": "string", "format": "uuid"}, "branch": {"type": "string", "description": "Where this entity version was written."}}},
-    "Change": {"type": "object", "required": ["type", "id", "change", "version", "versionId"], "properties": {
+    "Change": {"type": "object", "additionalProperties": False, "required": ["type", "id", "change", "version", "versionId"], "properties": {
         "type": ref("TypeName"), "id": ref("EntityId"), "change": {"enum": ["created", "updated", "deleted", "restored"]},
         "version": INTEGER, "versionId": {"type": "string", "format": "uuid"}}},
-    "Review": {"type": "object", "required": ["status", "submittedAt", "submittedBy", "reviewedAt", "reviewedBy", "notes"], "properties": {
+    "Review": {"type": "object", "additionalProperties": False, "required": ["status", "submittedAt", "submittedBy", "reviewedAt", "reviewedBy", "notes"], "properties": {
         "status": {"enum": ["draft", "submitted", "approved", "rejected"]}, "submittedAt": nullable(TIMESTAMP), "submittedBy": nullable(STRING),
         "reviewedAt": nullable(TIMESTAMP), "reviewedBy": nullable(STRING), "notes": nullable(STRING)}},
-    "VersionInfo": {"type": "object", "required": ["session", "branch", "version", "createdAt", "actor", "message", "metadata", "turn", "changeCount", "review"], "properties": {
+    "VersionInfo": {"type": "object", "additionalProperties": False, "required": ["session", "branch", "version", "createdAt", "actor", "message", "metadata", "turn", "changeCount", "review"], "properties": {
         "session": ref("SessionId"), "branch": ref("BranchName"), "version": INTEGER, "createdAt": TIMESTAMP, "actor": nullable(STRING),
         "message": nullable(STRING), "metadata": OBJECT, "turn": nullable(STRING), "changeCount": INTEGER, "review": ref("Review")}},
-    "CommitResult": {"type": "object", "required": ["session", "branch", "version", "created", "changes"], "properties": {
+    "CommitResult": {"type": "object", "additionalProperties": False, "required": ["session", "branch", "version", "created", "changes"], "properties": {
         "session": ref("SessionId"), "branch": ref("BranchName"), "version": {"type": ["integer", "null"], "description": "The new version; the unchanged head when created is false; null when staged into a turn."},
         "created": BOOLEAN, "changes": {"type": "array", "items": ref("Change")},
         "turn": {"$ref": "#/components/schemas/Turn", "description": "Present when the ops were staged into a turn."}}},
-    "EntityWriteResult": {"type": "object", "required": ["version", "created", "entity"], "properties": {
+    "EntityWriteResult": {"type": "object", "additionalProperties": False, "required": ["version", "created", "entity"], "properties": {
         "version": {"type": ["integer", "null"], "description": "null when staged into a turn."}, "created": BOOLEAN,
         "entity": nullable(ref("Entity")), "turn": ref("Turn")}},
-    "StagedResult": {"type": "object", "description": "A write into a turn: nothing is applied until turn/commit.", "required": ["version", "created", "turn"],
-        "properties": {"version": {"type": "null"}, "created": {"const": False}, "turn": ref("Turn")}},
     "Op": {"type": "object", "required": ["op", "type"], "description": "put {type, id?, data, ifVersion?} · create {type, id, data}: creates the entity unless it exists, and leaves an existing one (even a tombstone) as it is · patch {type, id, patch or jsonPatch, ifVersion?} · delete {type, id, ifVersion?} · restore {type, id, data?} · fork {type, id, newId?, patch?}. ifVersion 0: must not exist yet.",
         "properties": {"op": {"enum": ["put", "create", "patch", "delete", "restore", "fork"]}, "type": ref("TypeName"), "id": ref("EntityId"),
                        "data": ref("Data"), "patch": ref("MergePatch"), "jsonPatch": ref("JSONPatch"), "ifVersion": {"type": "integer", "minimum": 0}, "newId": ref("EntityId")}},
     "Where": {"type": "object", "description": "{field: value} (equality), {field: {op: value, ...}} with ops eq ne gt gte lt lte in nin contains startsWith exists, {\"$and\": [...]}, {\"$or\": [...]}, {\"$not\": {...}}. A field is a dotted path into data or one of $id $version $createdAt $updatedAt $createdAtVersion $updatedAtVersion $createdBy $updatedBy. An object value is an operator object: an unknown operator is -32602 with data.path; compare with an object through {\"eq\": {...}}. On a strict declared type, a field it does not declare is -32602. $and, $or and $not nest at most 16 deep."},
-    "Branch": {"type": "object", "required": ["session", "name", "head", "base", "createdAt"], "properties": {
+    "Branch": {"type": "object", "additionalProperties": False, "required": ["session", "name", "head", "base", "createdAt"], "properties": {
         "session": ref("SessionId"), "name": ref("BranchName"), "head": INTEGER,
-        "base": nullable(obj(["branch", "version"], branch=ref("BranchName"), version=INTEGER)), "createdAt": TIMESTAMP}},
-    "Tag": {"type": "object", "required": ["session", "name", "branch", "version", "createdAt"], "properties": {
+        "base": nullable(record(["branch", "version"], branch=ref("BranchName"), version=INTEGER)), "createdAt": TIMESTAMP}},
+    "Tag": {"type": "object", "additionalProperties": False, "required": ["session", "name", "branch", "version", "createdAt"], "properties": {
         "session": ref("SessionId"), "name": ref("BranchName"), "branch": ref("BranchName"), "version": INTEGER, "createdAt": TIMESTAMP}},
-    "Turn": {"type": "object", "required": ["turn", "session", "branch", "baseVersion", "status", "message", "metadata", "actor", "createdAt", "stagedOps", "version"],
+    "Turn": {"type": "object", "additionalProperties": False, "required": ["turn", "session", "branch", "baseVersion", "status", "message", "metadata", "actor", "createdAt", "stagedOps", "version"],
         "properties": {"turn": {"type": "string", "format": "uuid"}, "session": ref("SessionId"), "branch": ref("BranchName"),
                        "baseVersion": {"type": "integer", "description": "The branch head when the turn began."},
                        "status": {"enum": ["staged", "committed", "reverted"]}, "message": nullable(STRING), "metadata": OBJECT,
                        "actor": nullable(STRING), "createdAt": TIMESTAMP, "stagedOps": INTEGER,
                        "version": {"type": ["integer", "null"], "description": "The version its commit created."}}},
-    "MergeConflict": {"type": "object", "required": ["type", "id", "field", "base", "source", "target"], "properties": {
+    "MergeConflict": {"type": "object", "additionalProperties": False, "required": ["type", "id", "field", "base", "source", "target"], "properties": {
         "type": ref("TypeName"), "id": ref("EntityId"), "field": {"type": ["string", "null"], "description": "A top-level data field; null when one side deleted the entity and the other changed it."},
         "base": {}, "source": {}, "target": {}}},
-    "MergeResult": {"allOf": [ref("CommitResult"), obj(["conflicts"], conflicts={"type": "array", "items": ref("MergeConflict")})]},
-    "Field": {"type": "object", "required": ["type"], "properties": {
+    "Field": {"type": "object", "additionalProperties": False, "required": ["type"], "properties": {
         "type": {"enum": ["string", "integer", "number", "boolean", "object", "array", "datetime", "bytes", "ref", "any"]},
         "required": BOOLEAN, "nullable": BOOLEAN, "default": {"description": "Fills the field when a write leaves it out."},
         "index": {"oneOf": [{"type": "boolean"}, {"const": "unique"}], "description": "Scalar fields only. where and orderBy on an indexed field use an index, at any version."},
         "items": {"$ref": "#/components/schemas/Field", "description": "For arrays, each element; on a ref field, it holds a list of ids."},
         "ref": {"$ref": "#/components/schemas/TypeName", "description": "For ref fields: the referenced type."},
         "propagate": {"type": "boolean", "description": "On ref fields: a commit that changes a referenced entity gives this one a new version too."}}},
-    "Type": {"type": "object", "required": ["name", "fields", "strict", "description", "revision", "createdAt", "updatedAt"], "properties": {
+    "Type": {"type": "object", "additionalProperties": False, "required": ["name", "fields", "strict", "description", "revision", "createdAt", "updatedAt"], "properties": {
         "name": ref("TypeName"), "fields": {"type": "object", "additionalProperties": ref("Field"), "description": "Field names are 1-64 letters, digits and underscores."},
         "strict": BOOLEAN, "description": nullable(STRING), "revision": INTEGER, "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP}},
-    "Event": {"type": "object", "required": ["cursor", "kind", "session", "at"], "properties": {
+    "Event": {"type": "object", "additionalProperties": False, "required": ["cursor", "kind", "session", "at"], "properties": {
         "cursor": {"type": "integer", "description": "Store-wide and increasing."},
         "kind": {"enum": ["committed", "branchCreated", "branchDeleted", "tagSet", "tagDeleted", "reviewed", "turnStaged", "sessionCreated", "sessionDeleted", "compacted", "purged"]},
         "session": ref("SessionId"), "branch": ref("BranchName"), "version": INTEGER, "at": TIMESTAMP, "actor": STRING, "message": STRING,
         "changes": {"type": "array", "items": ref("Change"), "description": "For committed: what the commit did."},
         "detail": {"type": "object", "description": "What else the kind says: tag (tagSet, tagDeleted), status (reviewed), turn and stagedOps (turnStaged), from (branchCreated), the counts (compacted), entities and the counts (purged), turn (committed by a turn)."}}},
     "Position": {"type": "object", "properties": {"branch": ref("BranchName"), "at": ref("At")}, "required": ["at"]},
-    "Difference": {"type": "object", "required": ["type", "id", "change", "before", "after", "patch"], "properties": {
+    "Difference": {"type": "object", "additionalProperties": False, "required": ["type", "id", "change", "before", "after", "patch"], "properties": {
         "type": ref("TypeName"), "id": ref("EntityId"), "change": {"enum": ["added", "removed", "modified"]},
         "before": nullable(ref("Entity")), "after": nullable(ref("Entity")), "patch": {"type": "array", "items": OBJECT, "description": "RFC 6902, from before.data to after.data."}}},
-    "InitializeResult": {"type": "object", "required": ["protocolVersion", "serverInfo", "capabilities", "store"], "properties": {
+    "InitializeResult": {"type": "object", "additionalProperties": False, "required": ["protocolVersion", "serverInfo", "capabilities", "store"], "properties": {
         "protocolVersion": {"const": "1"},
-        "serverInfo": {"type": "object", "required": ["name", "version"], "properties": {"name": {"const": "revstore"}, "version": STRING}},
-        "capabilities": {"type": "object", "required": ["methods", "batches", "cancellation", "events", "maxMessageBytes"], "properties": {
+        "serverInfo": {"type": "object", "additionalProperties": False, "required": ["name", "version"], "properties": {"name": {"const": "revstore"}, "version": STRING}},
+        "capabilities": {"type": "object", "additionalProperties": False, "required": ["methods", "batches", "cancellation", "events", "maxMessageBytes"], "properties": {
             "methods": {"type": "array", "items": STRING, "description": "Every method the server answers, sorted ($/ notifications left out)."},
             "batches": BOOLEAN, "cancellation": BOOLEAN, "events": BOOLEAN, "maxMessageBytes": {"type": "integer", "description": "Longer lines are answered TOO_LARGE."}}},
-        "store": {"type": "object", "required": ["path", "backend"], "properties": {"path": {"type": "string", "description": "The SQLite file, or :memory:."}, "backend": {"const": "sqlite"}}}}},
+        "store": {"type": "object", "additionalProperties": False, "required": ["path", "backend"], "properties": {"path": {"type": "string", "description": "The SQLite file, or :memory:."}, "backend": {"const": "sqlite"}}}}},
 }
+SCHEMAS["MergeResult"] = extend("CommitResult", conflicts={"type": "array", "items": ref("MergeConflict")})
 
 ERRORS = {
     "ParseError": (-32700, "PARSE_ERROR"), "InvalidRequest": (-32600, "INVALID_REQUEST"), "TooLarge": (-32600, "TOO_LARGE"),
@@ -166,8 +176,8 @@ METHODS = [
     method("session/get", "A session, with the head of its default branch.", [("session", ref("SessionId"), True)], ref("Session"), ["NotFound"] + STORE_ERRORS),
     method("session/list", "Sessions in id order, a page at a time; pass next as after to continue.",
            [("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False), ("after", ref("SessionId"), False)],
-           obj(["sessions", "next"], sessions={"type": "array", "items": ref("Session")}, next=nullable(ref("SessionId"))), STORE_ERRORS),
-    method("session/delete", "Removes a session and all its history.", [("session", ref("SessionId"), True)], obj(["deleted"], deleted={"const": True}), ["NotFound"] + STORE_ERRORS, "ordered"),
+           record(["sessions", "next"], sessions={"type": "array", "items": ref("Session")}, next=nullable(ref("SessionId"))), STORE_ERRORS),
+    method("session/delete", "Removes a session and all its history.", [("session", ref("SessionId"), True)], record(["deleted"], deleted={"const": True}), ["NotFound"] + STORE_ERRORS, "ordered"),
     method("session/copy", "Copies a session with its whole history (every branch, version, tag, turn and entity version) under a new name, in one transaction; the copy's entity versions and turns get new ids.",
            [("session", ref("SessionId"), True), ("to", ref("SessionId"), True)], ref("Session"), ["NotFound", "AlreadyExists"] + STORE_ERRORS, "ordered"),
     method("session/checkout", "Makes a branch the session's default branch.", [("session", ref("SessionId"), True), ("branch", ref("BranchName"), True)],
@@ -195,31 +205,31 @@ METHODS = [
 
     method("entity/get", "One entity at a read position; entity is null when absent (or deleted, unless includeDeleted).",
            POSITION + [("type", ref("TypeName"), True), ("id", ref("EntityId"), True), ("includeDeleted", BOOLEAN, False), ("expand", EXPAND, False)],
-           obj(["version", "entity"], version=INTEGER, entity=nullable(ref("Entity"))), ["NotFound"] + STORE_ERRORS),
+           record(["version", "entity"], version=INTEGER, entity=nullable(ref("Entity"))), ["NotFound"] + STORE_ERRORS),
     method("entity/query", "Entities at a read position matching where, sorted by orderBy (ties by $id), paged.",
            POSITION + [("type", ref("TypeName"), False), ("where", ref("Where"), False),
                        ("orderBy", {"type": "array", "items": STRING, "description": "Fields; - prefix for descending."}, False),
                        ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False), ("offset", {"type": "integer", "minimum": 0}, False),
                        ("includeDeleted", BOOLEAN, False), ("count", BOOLEAN, False), ("expand", EXPAND, False),
                        ("allBranches", {"type": "boolean", "description": "Every branch of the session at once: each entity in the version last written of it on any branch (its branch member says where). Takes no branch, at, turn or expand; version is then the default branch's head."}, False)],
-           obj(["version", "entities"], version=INTEGER, entities={"type": "array", "items": ref("Entity")}, total=INTEGER), ["NotFound"] + STORE_ERRORS),
+           record(["version", "entities"], version=INTEGER, entities={"type": "array", "items": ref("Entity")}, total=INTEGER), ["NotFound"] + STORE_ERRORS),
     method("entity/history", "An entity's versions through the branch's ancestry, newest first; before is an entity version to page from.",
            POSITION + [("type", ref("TypeName"), True), ("id", ref("EntityId"), True), ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False),
-                       ("before", INTEGER, False)], obj(["versions"], versions={"type": "array", "items": ref("Entity")}), ["NotFound"] + STORE_ERRORS),
+                       ("before", INTEGER, False)], record(["versions"], versions={"type": "array", "items": ref("Entity")}), ["NotFound"] + STORE_ERRORS),
     method("entity/lineage", "Every version of every entity in a lineage, on all branches, oldest first; each names its parentVersionId, so the versions form a tree.",
            POSITION + [("lineageId", STRING, False), ("type", ref("TypeName"), False), ("id", ref("EntityId"), False)],
-           obj(["lineageId", "versions"], lineageId={"type": "string", "format": "uuid"}, versions={"type": "array", "items": ref("Entity")}), ["NotFound"] + STORE_ERRORS),
+           record(["lineageId", "versions"], lineageId={"type": "string", "format": "uuid"}, versions={"type": "array", "items": ref("Entity")}), ["NotFound"] + STORE_ERRORS),
     method("entity/version", "One exact entity version, by versionId.", [("session", ref("SessionId"), True), ("versionId", STRING, True)],
-           obj(["entity"], entity=ref("Entity")), ["NotFound"] + STORE_ERRORS),
+           record(["entity"], entity=ref("Entity")), ["NotFound"] + STORE_ERRORS),
 
     method("version/list", "Versions through the branch's ancestry, newest first.",
            [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False),
-            ("before", INTEGER, False)], obj(["versions"], versions={"type": "array", "items": ref("VersionInfo")}), ["NotFound"] + STORE_ERRORS),
+            ("before", INTEGER, False)], record(["versions"], versions={"type": "array", "items": ref("VersionInfo")}), ["NotFound"] + STORE_ERRORS),
     method("version/get", "One version and what it changed.", [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("version", INTEGER, True)],
-           {"allOf": [ref("VersionInfo"), obj(["changes"], changes={"type": "array", "items": ref("Change")})]}, ["NotFound"] + STORE_ERRORS),
+           extend("VersionInfo", changes={"type": "array", "items": ref("Change")}), ["NotFound"] + STORE_ERRORS),
     method("version/diff", "Entity by entity, how the state at to differs from the state at from.",
            [("session", ref("SessionId"), True), ("from", ref("Position"), True), ("to", ref("Position"), True), ("type", ref("TypeName"), False)],
-           obj(["changes"], changes={"type": "array", "items": ref("Difference")}), ["NotFound"] + STORE_ERRORS),
+           record(["changes"], changes={"type": "array", "items": ref("Difference")}), ["NotFound"] + STORE_ERRORS),
     method("version/rollback", "A new version whose state equals the state at to.",
            [("session", ref("SessionId"), True), ("branch", ref("BranchName"), False), ("to", ref("At"), True), ("message", STRING, False),
             ("actor", STRING, False), ("expectedVersion", INTEGER, False)], ref("CommitResult"), ["NotFound", "Conflict", "UniqueViolation"] + STORE_ERRORS, "ordered"),
@@ -238,9 +248,9 @@ METHODS = [
            ref("Branch"), ["NotFound", "AlreadyExists"] + STORE_ERRORS, "ordered"),
     method("branch/get", "One branch.", [("session", ref("SessionId"), True), ("name", ref("BranchName"), True)], ref("Branch"), ["NotFound"] + STORE_ERRORS),
     method("branch/list", "A session's branches, by name.", [("session", ref("SessionId"), True)],
-           obj(["branches"], branches={"type": "array", "items": ref("Branch")}), ["NotFound"] + STORE_ERRORS),
+           record(["branches"], branches={"type": "array", "items": ref("Branch")}), ["NotFound"] + STORE_ERRORS),
     method("branch/delete", "Removes a branch and what was written on it. main, and branches that others were created from, cannot be deleted (INVALID_STATE).",
-           [("session", ref("SessionId"), True), ("name", ref("BranchName"), True)], obj(["deleted"], deleted={"const": True}), ["NotFound", "InvalidState"] + STORE_ERRORS, "ordered"),
+           [("session", ref("SessionId"), True), ("name", ref("BranchName"), True)], record(["deleted"], deleted={"const": True}), ["NotFound", "InvalidState"] + STORE_ERRORS, "ordered"),
     method("branch/merge", "A three-way merge of source into target (default: the default branch) against their common ancestor (or the last merge of the two), per entity and per top-level field. With onConflict fail (default) any conflict fails with MERGE_CONFLICT and nothing changes.",
            [("session", ref("SessionId"), True), ("source", ref("BranchName"), True), ("target", ref("BranchName"), False), ("message", STRING, False),
             ("actor", STRING, False), ("onConflict", {"enum": ["fail", "source", "target"], "default": "fail"}, False)],
@@ -251,7 +261,7 @@ METHODS = [
            ref("Turn"), ["NotFound"] + STORE_ERRORS, "ordered"),
     method("turn/get", "One turn.", [("turn", STRING, True)], ref("Turn"), ["NotFound"] + STORE_ERRORS),
     method("turn/list", "A session's turns, oldest first.", [("session", ref("SessionId"), True), ("status", {"enum": ["staged", "committed", "reverted"]}, False)],
-           obj(["turns"], turns={"type": "array", "items": ref("Turn")}), ["NotFound"] + STORE_ERRORS),
+           record(["turns"], turns={"type": "array", "items": ref("Turn")}), ["NotFound"] + STORE_ERRORS),
     method("turn/commit", "The staged ops become one version on the branch's current head, with the turn's message and metadata (these params override them); ifVersion is checked now.",
            [("turn", STRING, True), ("message", STRING, False), ("metadata", OBJECT, False), ("expectedVersion", INTEGER, False)],
            ref("CommitResult"), ENTITY_WRITE_ERRORS, "ordered"),
@@ -260,47 +270,47 @@ METHODS = [
     method("tag/set", "Names a (branch, version); an existing tag of that name moves. approved is reserved.",
            [("session", ref("SessionId"), True), ("name", ref("BranchName"), True), ("branch", ref("BranchName"), False), ("at", ref("At"), True)],
            ref("Tag"), ["NotFound"] + STORE_ERRORS, "ordered"),
-    method("tag/list", "A session's tags, by name.", [("session", ref("SessionId"), True)], obj(["tags"], tags={"type": "array", "items": ref("Tag")}), ["NotFound"] + STORE_ERRORS),
+    method("tag/list", "A session's tags, by name.", [("session", ref("SessionId"), True)], record(["tags"], tags={"type": "array", "items": ref("Tag")}), ["NotFound"] + STORE_ERRORS),
     method("tag/delete", "Removes a tag.", [("session", ref("SessionId"), True), ("name", ref("BranchName"), True)],
-           obj(["deleted"], deleted={"const": True}), ["NotFound"] + STORE_ERRORS, "ordered"),
+           record(["deleted"], deleted={"const": True}), ["NotFound"] + STORE_ERRORS, "ordered"),
 
     method("type/define", "Declares a type (store-wide): writes to it are validated (VALIDATION_FAILED lists every problem with its JSON path), defaults fill missing fields, strict rejects undeclared fields. A redefinition may only add optional fields, add or drop indexes and relax rules; anything else is SCHEMA_CONFLICT listing why.",
            [("name", ref("TypeName"), True), ("fields", {"type": "object", "additionalProperties": ref("Field")}, True), ("strict", BOOLEAN, False),
             ("description", STRING, False)], ref("Type"), ["SchemaConflict"] + STORE_ERRORS, "ordered"),
     method("type/get", "One declared type.", [("name", ref("TypeName"), True)], ref("Type"), ["NotFound"] + STORE_ERRORS),
-    method("type/list", "Every declared type, by name.", [], obj(["types"], types={"type": "array", "items": ref("Type")}), STORE_ERRORS),
+    method("type/list", "Every declared type, by name.", [], record(["types"], types={"type": "array", "items": ref("Type")}), STORE_ERRORS),
 
     method("subscribe", "Change events as subscription/event notifications, filtered by session, branch, entity types and ids, and kinds. With since, events after that cursor are replayed from the durable feed first, then live ones follow, with no gap and no duplicate; without, only events after this request. Events start after the response. Commits by other processes on the same file are delivered too.",
            [("session", ref("SessionId"), False), ("branch", ref("BranchName"), False), ("types", {"type": "array", "items": ref("TypeName")}, False),
             ("ids", {"type": "array", "items": ref("EntityId")}, False), ("kinds", {"type": "array", "items": {"$ref": "#/components/schemas/Event/properties/kind"}}, False),
             ("since", {"type": "integer", "minimum": 0}, False)],
-           obj(["subscription", "cursor"], subscription=STRING, cursor={"type": "integer", "description": "Events after this cursor will be sent."}), STORE_ERRORS, "ordered"),
+           record(["subscription", "cursor"], subscription=STRING, cursor={"type": "integer", "description": "Events after this cursor will be sent."}), STORE_ERRORS, "ordered"),
     method("unsubscribe", "Stops a subscription.", [("subscription", STRING, True)], ref("Empty"), ["NotFound", "InvalidParams"], "immediate"),
     method("feed/read", "Pages through the durable event feed, oldest first; pass the returned cursor as since next time. Without since it starts at the beginning.",
            [("session", ref("SessionId"), False), ("since", {"type": "integer", "minimum": 0}, False), ("limit", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}, False)],
-           obj(["events", "cursor"], events={"type": "array", "items": ref("Event")}, cursor=INTEGER), STORE_ERRORS),
+           record(["events", "cursor"], events={"type": "array", "items": ref("Event")}, cursor=INTEGER), STORE_ERRORS),
 
     method("entity/purge", "Removes every version of the given entities from every branch, for good: history, reads at old versions and lineage no longer show them, and their bytes are overwritten in the file. Entities that do not exist are skipped. Appends a purged event.",
            [("session", ref("SessionId"), True), ("entities", {"type": "array", "items": obj(["type", "id"], type=ref("TypeName"), id=ref("EntityId"))}, True)],
-           obj(["removedEntities", "removedEntityVersions"], removedEntities=INTEGER, removedEntityVersions=INTEGER), ["NotFound"] + STORE_ERRORS, "ordered"),
+           record(["removedEntities", "removedEntityVersions"], removedEntities=INTEGER, removedEntityVersions=INTEGER), ["NotFound"] + STORE_ERRORS, "ordered"),
     method("session/compact", "Removes versions that are neither within keepLast (per branch) or keepSince nor listed in keep nor protected (branch heads, fork points, tagged and latest approved versions, bases of open turns), and every entity version no retained version reads. Removed versions answer NOT_FOUND with data.pruned = true.",
            [("session", ref("SessionId"), True), ("keepLast", {"type": "integer", "minimum": 1}, False), ("keepSince", TIMESTAMP, False),
             ("keep", {"type": "array", "items": obj(["at"], branch=ref("BranchName"), at={"type": "integer", "minimum": 1}), "description": "Versions to keep besides: at on branch (default: the default branch). One of keepLast, keepSince and keep must be given."}, False),
             ("dryRun", BOOLEAN, False)],
-           obj(["removedVersions", "removedEntityVersions", "keptVersions"], removedVersions=INTEGER, removedEntityVersions=INTEGER, keptVersions=INTEGER),
+           record(["removedVersions", "removedEntityVersions", "keptVersions"], removedVersions=INTEGER, removedEntityVersions=INTEGER, keptVersions=INTEGER),
            ["NotFound"] + STORE_ERRORS, "ordered"),
     method("store/stats", "Counts of what the store holds, and its size.", [],
-           obj(["sessions", "branches", "versions", "prunedVersions", "entities", "entityVersions", "tags", "turns", "openTurns", "keyframes", "deltas", "blobs", "events", "bytes"],
+           record(["sessions", "branches", "versions", "prunedVersions", "entities", "entityVersions", "tags", "turns", "openTurns", "keyframes", "deltas", "blobs", "events", "bytes"],
                sessions=INTEGER, branches=INTEGER, versions=INTEGER, prunedVersions=INTEGER, entities=INTEGER, entityVersions=INTEGER,
                tags=INTEGER, turns=INTEGER, openTurns=INTEGER,
                keyframes={"type": "integer", "description": "Entity versions stored whole."},
                deltas={"type": "integer", "description": "Entity versions stored as a JSON Patch from the one before."},
                blobs={"type": "integer", "description": "Distinct byte strings held by bytes values, each stored once."},
                events=INTEGER,
-               bytes=obj(["file", "free", "wal", "tables"], file=INTEGER, free=INTEGER, wal=INTEGER,
+               bytes=record(["file", "free", "wal", "tables"], file=INTEGER, free=INTEGER, wal=INTEGER,
                          tables={"type": "object", "additionalProperties": INTEGER, "description": "Bytes of each table with its indexes."})), STORE_ERRORS),
     method("store/vacuum", "Rebuilds the file without its free pages and truncates the WAL.", [],
-           obj(["bytesBefore", "bytesAfter"], bytesBefore=INTEGER, bytesAfter=INTEGER), STORE_ERRORS, "ordered"),
+           record(["bytesBefore", "bytesAfter"], bytesBefore=INTEGER, bytesAfter=INTEGER), STORE_ERRORS, "ordered"),
 ]
 
 

@@ -47,20 +47,35 @@ def mismatch(expected, actual, path="$"):
 
 
 @functools.cache
-def result_validators() -> dict[str, jsonschema.protocols.Validator]:
-    """Each method's result schema from the OpenRPC document, its references resolved there."""
+def validators() -> dict[str, jsonschema.protocols.Validator]:
+    """Each method's result schema and each notification's params from the OpenRPC document,
+    their references resolved there."""
     document = json.loads((ROOT / "protocol" / "openrpc.json").read_text())
-    return {method["name"]: jsonschema.Draft202012Validator({**method["result"]["schema"], "components": document["components"]})
-            for method in document["methods"] if "result" in method}
+
+    def validator(schema):
+        return jsonschema.Draft202012Validator({**schema, "components": document["components"]})
+
+    results = {method["name"]: validator(method["result"]["schema"]) for method in document["methods"] if "result" in method}
+    notifications = {note["name"]: validator({"type": "object", "additionalProperties": False,
+                                              "required": [p["name"] for p in note["params"] if p["required"]],
+                                              "properties": {p["name"]: p["schema"] for p in note["params"]}})
+                     for note in document["x-notifications"]}
+    return {**results, **notifications}
 
 
 def schema_problem(request, reply) -> str | None:
-    """How a reply's result breaks its method's OpenRPC result schema, if it does."""
-    if not isinstance(request, dict) or not isinstance(reply, dict) or "result" not in reply:
+    """How a reply's result, or a notification's params, breaks the OpenRPC document's schema for it."""
+    if not isinstance(reply, dict):
         return None
-    validator = result_validators().get(request.get("method"))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(reply["result"])) if validator else None
-    return f"{request['method']} result at {error.json_path}: {error.message}" if error else None
+    if "method" in reply:
+        name, value = reply["method"], reply.get("params")
+    elif isinstance(request, dict) and "result" in reply:
+        name, value = request.get("method"), reply["result"]
+    else:
+        return None
+    validator = validators().get(name)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value)) if validator else None
+    return f"{name} at {error.json_path}: {error.message}" if error else None
 
 
 @pytest.mark.parametrize("path", fixtures(), ids=lambda p: p.name)
@@ -76,7 +91,8 @@ def test_fixture(path):
             expected = ([exchange["expect"]] if exchange.get("expect") is not None else []) + exchange.get("then", [])
             for message in expected:
                 reply = json.loads(process.stdout.readline())
-                problem = mismatch(message, reply) or (schema_problem(exchange.get("send"), reply) if message is exchange.get("expect") else None)
+                request = exchange.get("send") if message is exchange.get("expect") else None
+                problem = mismatch(message, reply) or schema_problem(request, reply)
                 assert problem is None, f"exchange {index}: {problem}"
             if "exits" in exchange:
                 assert process.wait(timeout=2) == exchange["exits"]
