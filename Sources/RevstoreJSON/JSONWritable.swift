@@ -89,6 +89,11 @@ extension JSONWriter {
             writer.appendInteger(value)
         }
 
+        public mutating func member(_ key: StaticString, _ value: Int?) {
+            separate(key)
+            if let value { writer.appendInteger(value) } else { writer.appendASCII("null") }
+        }
+
         public mutating func member(_ key: StaticString, _ value: Bool) {
             separate(key)
             writer.appendASCII(value ? "true" : "false")
@@ -138,4 +143,13 @@ extension JSONWriter {
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
         }
     }
+}
+
+/// A type whose JSON form is declared once, by its `Encodable` conformance: written straight
+/// into a reply, and read back as a `JSONValue` where code must look inside it.
+public protocol JSONEncodable: Encodable, JSONWritable {}
+
+extension JSONEncodable {
+    /// The value this type encodes to.
+    public var json: JSONValue { (try? JSONValueEncoder().encode(self)) ?? .null }
 }

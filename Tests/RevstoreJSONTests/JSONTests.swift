@@ -100,6 +100,8 @@ struct JSONTests {
         let decoded = try JSONValueDecoder().decode(Outer.self, from: value)
         #expect(decoded == Outer(name: "x", inner: Inner(n: 3, tags: ["a"]), free: ["any": [1]]))
         #expect(try JSONValueEncoder().encode(decoded) == value)
+        // Absent optionals are written as null, not left out.
+        #expect(try JSONValueEncoder().encode(Outer(name: "y", inner: nil, free: nil)) == ["name": "y", "inner": nil, "free": nil])
 
         let bad: JSONValue = ["name": "x", "inner": ["n": 3, "tags": ["a", 2]]]
         let error = decodingPath(try #require(throws: DecodingError.self) { try JSONValueDecoder().decode(Outer.self, from: bad) })

@@ -3,14 +3,10 @@ import GRDB
 import RevstoreJSON
 
 /// What `session/compact` removed (or, with `dryRun`, would remove).
-public struct CompactionReport: Sendable, Equatable {
+public struct CompactionReport: Sendable, Equatable, JSONEncodable {
     public var removedVersions: Int
     public var removedEntityVersions: Int
     public var keptVersions: Int
-
-    public var json: JSONValue {
-        ["removedVersions": .integer(removedVersions), "removedEntityVersions": .integer(removedEntityVersions), "keptVersions": .integer(keptVersions)]
-    }
 }
 
 /// A version that compaction must keep: `version` as `branch` (default: the session's default
@@ -26,13 +22,38 @@ public struct KeepPoint: Sendable, Equatable {
 }
 
 /// What `entity/purge` removed.
-public struct PurgeReport: Sendable, Equatable {
+public struct PurgeReport: Sendable, Equatable, JSONEncodable {
     public var removedEntities: Int
     public var removedEntityVersions: Int
+}
 
-    public var json: JSONValue {
-        ["removedEntities": .integer(removedEntities), "removedEntityVersions": .integer(removedEntityVersions)]
+/// Counts of what a store holds, and its size.
+public struct StoreStats: Sendable, Equatable, JSONEncodable {
+    /// Sizes in bytes.
+    public struct Bytes: Sendable, Equatable, Encodable {
+        public var file: Int
+        public var free: Int
+        public var wal: Int
+        /// Each table with its indexes (SQLite's dbstat).
+        public var tables: [String: Int]
     }
+
+    public var sessions: Int
+    public var branches: Int
+    public var versions: Int
+    public var prunedVersions: Int
+    public var entities: Int
+    public var entityVersions: Int
+    public var tags: Int
+    public var turns: Int
+    public var openTurns: Int
+    /// Entity versions stored whole.
+    public var keyframes: Int
+    /// Entity versions stored as a patch from the one before.
+    public var deltas: Int
+    public var blobs: Int
+    public var events: Int
+    public var bytes: Bytes
 }
 
 extension Store {
@@ -164,43 +185,38 @@ extension Store {
     }
 
     /// Counts of what the store holds, and its size on disk.
-    public func stats() throws(EngineError) -> JSONValue {
+    public func stats() throws(EngineError) -> StoreStats {
         let path = configuration.location == .memory ? nil : self.path
         return try read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             let pageSize = try count("PRAGMA page_size")
             let walBytes = path.flatMap { try? FileManager.default.attributesOfItem(atPath: $0 + "-wal")[.size] as? Int } ?? 0
-            return [
-                "sessions": .integer(try count("SELECT count(*) FROM session")),
-                "branches": .integer(try count("SELECT count(*) FROM branch")),
-                "versions": .integer(try count("SELECT count(*) FROM version WHERE pruned = 0")),
-                "prunedVersions": .integer(try count("SELECT count(*) FROM version WHERE pruned = 1")),
-                "entities": .integer(try count("SELECT count(*) FROM entity")),
-                "entityVersions": .integer(try count("SELECT count(*) FROM entity_version")),
-                "tags": .integer(try count("SELECT count(*) FROM tag")),
-                "turns": .integer(try count("SELECT count(*) FROM turn")),
-                "openTurns": .integer(try count("SELECT count(*) FROM turn WHERE status = 'staged'")),
-                "keyframes": .integer(try count("SELECT count(*) FROM entity_version WHERE delta IS NULL")),
-                "deltas": .integer(try count("SELECT count(*) FROM entity_version WHERE delta IS NOT NULL")),
-                "blobs": .integer(try count("SELECT count(*) FROM blob")),
-                "events": .integer(try count("SELECT count(*) FROM event")),
-                "bytes": [
-                    "file": .integer(try count("PRAGMA page_count") * pageSize),
-                    "free": .integer(try count("PRAGMA freelist_count") * pageSize),
-                    "wal": .integer(walBytes),
-                    "tables": .object(try Self.bytesByTable(db)),
-                ],
-            ]
+            return StoreStats(
+                sessions: try count("SELECT count(*) FROM session"),
+                branches: try count("SELECT count(*) FROM branch"),
+                versions: try count("SELECT count(*) FROM version WHERE pruned = 0"),
+                prunedVersions: try count("SELECT count(*) FROM version WHERE pruned = 1"),
+                entities: try count("SELECT count(*) FROM entity"),
+                entityVersions: try count("SELECT count(*) FROM entity_version"),
+                tags: try count("SELECT count(*) FROM tag"),
+                turns: try count("SELECT count(*) FROM turn"),
+                openTurns: try count("SELECT count(*) FROM turn WHERE status = 'staged'"),
+                keyframes: try count("SELECT count(*) FROM entity_version WHERE delta IS NULL"),
+                deltas: try count("SELECT count(*) FROM entity_version WHERE delta IS NOT NULL"),
+                blobs: try count("SELECT count(*) FROM blob"),
+                events: try count("SELECT count(*) FROM event"),
+                bytes: .init(file: try count("PRAGMA page_count") * pageSize, free: try count("PRAGMA freelist_count") * pageSize,
+                             wal: walBytes, tables: try Self.bytesByTable(db)))
         }
     }
 
     /// Bytes on disk of each table, its indexes included (SQLite's dbstat).
-    private static func bytesByTable(_ db: Database) throws -> JSONObject {
+    private static func bytesByTable(_ db: Database) throws -> [String: Int] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT coalesce(m.tbl_name, s.name) AS name, sum(s.pgsize) AS bytes FROM dbstat s LEFT JOIN sqlite_schema m ON m.name = s.name
             WHERE s.name NOT LIKE 'sqlite_%' GROUP BY 1 ORDER BY 1
             """)
-        return JSONObject(uniqueKeysWithValues: rows.map { ($0["name"] as String, JSONValue.integer($0["bytes"])) })
+        return Dictionary(rows.map { ($0["name"] as String, $0["bytes"] as Int) }, uniquingKeysWith: +)
     }
 
     /// Rebuilds the file without its free pages and truncates the WAL; returns the file size

@@ -1,7 +1,14 @@
 import RevstoreJSON
 
+// Each model's `JSONEncodable` conformance declares its JSON shape in the protocol
+// (protocol/README.md §5): members by their protocol names, absent optionals as `null`.
+
 /// A named container of versioned state.
-public struct Session: Sendable, Equatable {
+public struct Session: Sendable, Equatable, JSONEncodable {
+    enum CodingKeys: String, CodingKey {
+        case name = "session", createdAt, metadata, defaultBranch, version
+    }
+
     public var name: String
     public var createdAt: String
     public var metadata: JSONValue
@@ -11,8 +18,8 @@ public struct Session: Sendable, Equatable {
 }
 
 /// A line of versions inside a session.
-public struct Branch: Sendable, Equatable {
-    public struct Base: Sendable, Equatable {
+public struct Branch: Sendable, Equatable, JSONEncodable {
+    public struct Base: Sendable, Equatable, Encodable {
         public var branch: String
         public var version: Int
     }
@@ -70,8 +77,8 @@ public struct Entity: Sendable, Equatable {
 }
 
 /// What one commit did to one entity.
-public struct Change: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+public struct Change: Sendable, Equatable, JSONEncodable {
+    public enum Kind: String, Sendable, Encodable {
         case created, updated, deleted, restored
     }
 
@@ -84,8 +91,8 @@ public struct Change: Sendable, Equatable {
 }
 
 /// A session version and its review status.
-public struct VersionInfo: Sendable, Equatable {
-    public struct Review: Sendable, Equatable {
+public struct VersionInfo: Sendable, Equatable, JSONEncodable {
+    public struct Review: Sendable, Equatable, Encodable {
         public var status: String
         public var submittedAt: String?
         public var submittedBy: String?
@@ -107,7 +114,7 @@ public struct VersionInfo: Sendable, Equatable {
 }
 
 /// What a commit did.
-public struct CommitResult: Sendable, Equatable {
+public struct CommitResult: Sendable, Equatable, JSONEncodable {
     public var session: String
     public var branch: String
     /// The new version, or the unchanged head when nothing changed.
@@ -118,8 +125,8 @@ public struct CommitResult: Sendable, Equatable {
 }
 
 /// One entity's difference between two read positions.
-public struct EntityDifference: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+public struct EntityDifference: Sendable, Equatable, JSONEncodable {
+    public enum Kind: String, Sendable, Encodable {
         case added, removed, modified
     }
 
@@ -133,7 +140,7 @@ public struct EntityDifference: Sendable, Equatable {
 }
 
 /// A name for a (branch, version).
-public struct Tag: Sendable, Equatable {
+public struct Tag: Sendable, Equatable, JSONEncodable {
     public var session: String
     public var name: String
     public var branch: String
@@ -142,9 +149,13 @@ public struct Tag: Sendable, Equatable {
 }
 
 /// A staged unit of work on a branch, committed as one version or discarded.
-public struct Turn: Sendable, Equatable {
-    public enum Status: String, Sendable {
+public struct Turn: Sendable, Equatable, JSONEncodable {
+    public enum Status: String, Sendable, Encodable {
         case staged, committed, reverted
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id = "turn", session, branch, baseVersion, status, message, metadata, actor, createdAt, stagedOps, version
     }
 
     public var id: String
@@ -163,7 +174,7 @@ public struct Turn: Sendable, Equatable {
 }
 
 /// One field that both sides of a merge changed differently.
-public struct MergeConflict: Sendable, Equatable {
+public struct MergeConflict: Sendable, Equatable, JSONEncodable {
     public var type: String
     public var id: String
     /// The top-level data field, or nil when the conflict is about the whole entity (one side

@@ -31,7 +31,7 @@ public struct FieldDefinition: Sendable, Equatable {
 }
 
 /// A declared shape for the entities of one type. Types are store-wide.
-public struct TypeDefinition: Sendable, Equatable {
+public struct TypeDefinition: Sendable, Equatable, JSONEncodable {
     public var name: String
     public var fields: [String: FieldDefinition]
     /// Undeclared fields are rejected.

@@ -20,3 +20,10 @@ public struct EmptyObject: Codable, Sendable, Equatable, JSONWritable {
 
     public func write(to writer: inout JSONWriter) { writer.appendASCII("{}") }
 }
+
+/// The `null` result.
+public struct NullResult: Sendable, Equatable, JSONWritable {
+    public init() {}
+
+    public func write(to writer: inout JSONWriter) { writer.appendASCII("null") }
+}

@@ -25,7 +25,7 @@ extension EntityWriteRequest {
             }
             // Staged into the turn: the entity as it reads through the turn, no version yet.
             return Deferred(context.store.submitStageEntityWrite(turn: turn, request), errors: \.asShorthand).map { staged in
-                EntityWriteResult(created: false, entity: staged.entity, turn: staged.turn.json, version: nil)
+                EntityWriteResult(created: false, entity: staged.entity, turn: staged.turn, version: nil)
             }
         }
     }
@@ -35,7 +35,7 @@ extension EntityWriteRequest {
 struct EntityWriteResult: JSONWritable {
     var created: Bool
     var entity: Entity?
-    var turn: JSONValue?
+    var turn: Turn?
     var version: Int?
 
     func write(to writer: inout JSONWriter) {
@@ -43,7 +43,7 @@ struct EntityWriteResult: JSONWritable {
             o.member("created", created)
             o.member("entity", entity)
             if let turn { o.member("turn", turn) }
-            o.member("version", version.map { JSONValue.integer($0) })
+            o.member("version", version)
         }
     }
 }

@@ -121,3 +121,8 @@ extension RPCError {
         return copy
     }
 }
+
+/// `{"deleted": true}`: what a delete answers.
+struct Deleted: JSONEncodable {
+    let deleted = true
+}

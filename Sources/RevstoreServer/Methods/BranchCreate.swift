@@ -1,10 +1,11 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `branch/create`: a new branch sharing another's history up to a version.
 struct BranchCreateRequest: ServerMethod {
     static let method = "branch/create"
-    typealias Response = JSONValue
+    typealias Response = Branch
 
     struct From: Decodable, Sendable {
         var branch: String?
@@ -18,6 +19,6 @@ struct BranchCreateRequest: ServerMethod {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.write(Self.self) {
             context.store.submitCreateBranch(session: $0.session, name: $0.name, fromBranch: $0.from?.branch, fromAt: $0.from?.at?.value)
-        } respond: { $0.json }
+        } respond: { $0 }
     }
 }

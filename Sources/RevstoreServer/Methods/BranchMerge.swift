@@ -5,7 +5,7 @@ import RevstoreJSONRPC
 /// `branch/merge`: a three-way merge of `source` into `target`.
 struct BranchMergeRequest: ServerMethod {
     static let method = "branch/merge"
-    typealias Response = JSONValue
+    typealias Response = MergeResult
 
     var session: String
     var source: String
@@ -21,6 +21,6 @@ struct BranchMergeRequest: ServerMethod {
             }
             return context.store.submitMerge(session: request.session, source: request.source, target: request.target,
                                              message: request.message, actor: request.actor, strategy: strategy)
-        } respond: { $0.json }
+        } respond: { $0 }
     }
 }

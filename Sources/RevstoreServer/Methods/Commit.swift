@@ -5,7 +5,28 @@ import RevstoreJSONRPC
 /// `commit`: the one write primitive; all its ops become one version, or nothing happens.
 struct CommitRequestParams: ServerMethod {
     static let method = "commit"
-    typealias Response = JSONValue
+    /// What the commit did; or, staged into a turn, no version yet and the turn.
+    enum Response: JSONEncodable {
+        case committed(CommitResult)
+        case staged(Turn)
+
+        /// The staged form of `CommitResult`'s members, with the turn beside them.
+        private struct Staged: Encodable {
+            var session: String
+            var branch: String
+            var version: Int?
+            var created = false
+            var changes: [Change] = []
+            var turn: Turn
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .committed(let result): try result.encode(to: encoder)
+            case .staged(let turn): try Staged(session: turn.session, branch: turn.branch, turn: turn).encode(to: encoder)
+            }
+        }
+    }
 
     var session: String
     var branch: String?
@@ -31,13 +52,10 @@ struct CommitRequestParams: ServerMethod {
         registry.ordered(Self.self) { params, _ in
             let request = try params.request
             guard let turn = params.turn else {
-                return Deferred(context.store.submitCommit(request)).map { $0.json }
+                return Deferred(context.store.submitCommit(request)).map { Response.committed($0) }
             }
             // Staged into the turn: no version yet.
-            return Deferred(context.store.submitStage(turn: turn, request)).map { staged in
-                ["session": .string(staged.turn.session), "branch": .string(staged.turn.branch), "version": .null,
-                 "created": false, "changes": [], "turn": staged.turn.json]
-            }
+            return Deferred(context.store.submitStage(turn: turn, request)).map { Response.staged($0.turn) }
         }
     }
 }

@@ -5,7 +5,7 @@ import RevstoreJSONRPC
 /// `entity/purge`: removes every version of the given entities from every branch, for good.
 struct EntityPurgeRequest: ServerMethod {
     static let method = "entity/purge"
-    typealias Response = JSONValue
+    typealias Response = PurgeReport
 
     struct Target: Decodable, Sendable {
         var type: String
@@ -18,6 +18,6 @@ struct EntityPurgeRequest: ServerMethod {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.write(Self.self) {
             context.store.submitPurge(session: $0.session, entities: $0.entities.map { ($0.type, $0.id) })
-        } respond: { $0.json }
+        } respond: { $0 }
     }
 }

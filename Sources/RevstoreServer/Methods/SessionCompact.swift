@@ -5,7 +5,7 @@ import RevstoreJSONRPC
 /// `session/compact`: removes old versions that nothing protects, and what only they needed.
 struct SessionCompactRequest: ServerMethod {
     static let method = "session/compact"
-    typealias Response = JSONValue
+    typealias Response = CompactionReport
 
     var session: String
     var keepLast: Int?
@@ -23,6 +23,6 @@ struct SessionCompactRequest: ServerMethod {
         registry.write(Self.self) {
             context.store.submitCompact(session: $0.session, keepLast: $0.keepLast, keepSince: $0.keepSince,
                                         keep: ($0.keep ?? []).map { KeepPoint(branch: $0.branch, version: $0.at) }, dryRun: $0.dryRun ?? false)
-        } respond: { $0.json }
+        } respond: { $0 }
     }
 }

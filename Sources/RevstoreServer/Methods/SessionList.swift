@@ -1,10 +1,15 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `session/list`: sessions in id order, a page at a time.
 struct SessionListRequest: ServerMethod {
     static let method = "session/list"
-    typealias Response = JSONValue
+    /// A page of sessions; `next` is the `after` that continues, null at the end.
+    struct Response: JSONEncodable {
+        var sessions: [Session]
+        var next: String?
+    }
 
     var limit: Int?
     var after: String?
@@ -13,7 +18,7 @@ struct SessionListRequest: ServerMethod {
         registry.read(Self.self) { request in
             let limit = try pageLimit(request.limit)
             let page = try context.store.sessions(limit: limit, after: request.after)
-            return ["sessions": .array(page.sessions.map(\.json)), "next": page.next.map(JSONValue.string) ?? .null]
+            return Response(sessions: page.sessions, next: page.next)
         }
     }
 }

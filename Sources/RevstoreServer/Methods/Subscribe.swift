@@ -6,7 +6,11 @@ import RevstoreJSONRPC
 struct SubscribeRequest: ServerMethod {
     static let method = "subscribe"
     static let notification = "subscription/event"
-    typealias Response = JSONValue
+    /// The subscription's id, and the cursor after which its events are sent.
+    struct Response: JSONEncodable {
+        var subscription: String
+        var cursor: Int64
+    }
 
     var session: String?
     var branch: String?
@@ -48,7 +52,7 @@ struct SubscribeRequest: ServerMethod {
             }
             return Deferred { completion in
                 ticket.whenDone { outcome in
-                    completion(outcome.map { ["subscription": .string($0.id), "cursor": .number(JSONNumber($0.cursor))] }.mapError { $0 })
+                    completion(outcome.map { Response(subscription: $0.id, cursor: $0.cursor) }.mapError { $0 })
                     // The reply naming the subscription is out: events may follow it now.
                     if case .success(let registered) = outcome { context.store.events.activate(registered.id) }
                 }

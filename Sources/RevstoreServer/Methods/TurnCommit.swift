@@ -1,10 +1,11 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `turn/commit`: the staged ops become one version on the branch's current head.
 struct TurnCommitRequest: ServerMethod {
     static let method = "turn/commit"
-    typealias Response = JSONValue
+    typealias Response = CommitResult
 
     var turn: String
     var message: String?
@@ -14,6 +15,6 @@ struct TurnCommitRequest: ServerMethod {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.write(Self.self) {
             context.store.submitCommitTurn($0.turn, message: $0.message, metadata: $0.metadata, expectedVersion: $0.expectedVersion)
-        } respond: { $0.json }
+        } respond: { $0 }
     }
 }

@@ -5,7 +5,10 @@ import RevstoreJSONRPC
 /// `turn/list`: a session's turns, oldest first, optionally by status.
 struct TurnListRequest: ServerMethod {
     static let method = "turn/list"
-    typealias Response = JSONValue
+    /// `{turns}`.
+    struct Response: JSONEncodable {
+        var turns: [Turn]
+    }
 
     var session: String
     var status: String?
@@ -19,7 +22,7 @@ struct TurnListRequest: ServerMethod {
                 }
                 status = known
             }
-            return ["turns": .array(try context.store.turns(session: request.session, status: status).map(\.json))]
+            return Response(turns: try context.store.turns(session: request.session, status: status))
         }
     }
 }

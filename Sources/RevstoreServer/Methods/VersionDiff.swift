@@ -5,7 +5,10 @@ import RevstoreJSONRPC
 /// `version/diff`: entity by entity, how the state at `to` differs from the state at `from`.
 struct VersionDiffRequest: ServerMethod {
     static let method = "version/diff"
-    typealias Response = JSONValue
+    /// `{changes}`.
+    struct Response: JSONEncodable {
+        var changes: [EntityDifference]
+    }
 
     struct Side: Decodable, Sendable {
         var branch: String?
@@ -23,7 +26,7 @@ struct VersionDiffRequest: ServerMethod {
                 from: ReadPosition(session: request.session, branch: request.from.branch, at: request.from.at.value),
                 to: ReadPosition(session: request.session, branch: request.to.branch, at: request.to.at.value),
                 type: request.type)
-            return ["changes": .array(changes.map(\.json))]
+            return Response(changes: changes)
         }
     }
 }

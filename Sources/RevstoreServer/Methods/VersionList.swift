@@ -1,10 +1,14 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `version/list`: versions through the branch's ancestry, newest first.
 struct VersionListRequest: ServerMethod {
     static let method = "version/list"
-    typealias Response = JSONValue
+    /// `{versions}`.
+    struct Response: JSONEncodable {
+        var versions: [VersionInfo]
+    }
 
     var session: String
     var branch: String?
@@ -15,7 +19,7 @@ struct VersionListRequest: ServerMethod {
         registry.read(Self.self) { request in
             let limit = try pageLimit(request.limit)
             let versions = try context.store.versions(session: request.session, branch: request.branch, limit: limit, before: request.before)
-            return ["versions": .array(versions.map(\.json))]
+            return Response(versions: versions)
         }
     }
 }

@@ -1,10 +1,11 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `version/review`: submitted → approved | rejected.
 struct VersionReviewRequest: ServerMethod {
     static let method = "version/review"
-    typealias Response = JSONValue
+    typealias Response = VersionInfo
 
     var session: String
     var branch: String?
@@ -20,6 +21,6 @@ struct VersionReviewRequest: ServerMethod {
             }
             return context.store.submitReviewVersion(session: request.session, branch: request.branch, version: request.version,
                                                      approved: request.decision == "approved", actor: request.actor, notes: request.notes)
-        } respond: { $0.json }
+        } respond: { $0 }
     }
 }

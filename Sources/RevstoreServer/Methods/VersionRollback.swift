@@ -1,10 +1,11 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `version/rollback`: a new version whose state equals the state at `to`.
 struct VersionRollbackRequest: ServerMethod {
     static let method = "version/rollback"
-    typealias Response = JSONValue
+    typealias Response = CommitResult
 
     var session: String
     var branch: String?
@@ -17,6 +18,6 @@ struct VersionRollbackRequest: ServerMethod {
         registry.write(Self.self) {
             context.store.submitRollback(session: $0.session, branch: $0.branch, to: $0.to.value, message: $0.message,
                                          actor: $0.actor, expectedVersion: $0.expectedVersion)
-        } respond: { $0.json }
+        } respond: { $0 }
     }
 }

@@ -1,10 +1,11 @@
+import RevstoreEngine
 import RevstoreJSON
 import RevstoreJSONRPC
 
 /// `version/submit`: draft → submitted.
 struct VersionSubmitRequest: ServerMethod {
     static let method = "version/submit"
-    typealias Response = JSONValue
+    typealias Response = VersionInfo
 
     var session: String
     var branch: String?
@@ -15,6 +16,6 @@ struct VersionSubmitRequest: ServerMethod {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
         registry.write(Self.self) {
             context.store.submitSubmitVersion(session: $0.session, branch: $0.branch, version: $0.version, actor: $0.actor, notes: $0.notes)
-        } respond: { $0.json }
+        } respond: { $0 }
     }
 }

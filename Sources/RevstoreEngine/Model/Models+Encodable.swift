@@ -1,0 +1,50 @@
+import RevstoreJSON
+
+extension Entity: JSONWritable, Encodable {
+    /// Members in UTF-8 order, as `JSONWriter` sorts them; stored data is written as it is.
+    public func write(to writer: inout JSONWriter) {
+        writer.writeObject { o in
+            o.member("branch", branch)
+            o.member("createdAt", createdAt)
+            o.member("createdAtVersion", createdAtVersion)
+            o.member("createdBy", createdBy)
+            switch document {
+            case .text(let text): o.member("data", text)
+            case .value(let value): o.member("data", value)
+            }
+            o.member("deleted", deleted)
+            o.member("deletedAt", deletedAt)
+            o.member("deletedBy", deletedBy)
+            o.member("id", id)
+            o.member("lineageId", lineageId)
+            o.member("parentVersionId", parentVersionId)
+            o.member("type", type)
+            o.member("updatedAt", updatedAt)
+            o.member("updatedAtVersion", updatedAtVersion)
+            o.member("updatedBy", updatedBy)
+            o.member("version", version)
+            o.member("versionId", versionId)
+        }
+    }
+
+    /// Inside another `Encodable` result, the same members `write(to:)` writes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(json)
+    }
+
+    public var json: JSONValue { JSONValue(writing: self) }
+}
+
+extension MergeResult: JSONEncodable {
+    enum CodingKeys: String, CodingKey {
+        case conflicts
+    }
+
+    /// The commit's members, and the conflicts beside them.
+    public func encode(to encoder: any Encoder) throws {
+        try commit.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(conflicts, forKey: .conflicts)
+    }
+}
