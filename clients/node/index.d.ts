@@ -37,7 +37,7 @@ export interface Review {
 }
 export interface VersionInfo {
   session: string; branch: string; version: number; createdAt: string; actor: string | null; message: string | null;
-  metadata: Data; turn: string | null; changeCount: number; review: Review; changes?: Change[];
+  metadata: Data; turn: string | null; changeCount: number; review: Review;
 }
 /** One RFC 6902 operation; `path: "/list/-"` appends. */
 export type JSONPatchOperation =
@@ -62,6 +62,15 @@ export interface Event {
   cursor: number; kind: 'committed' | 'branchCreated' | 'branchDeleted' | 'tagSet' | 'tagDeleted' | 'reviewed' | 'turnStaged'
     | 'sessionCreated' | 'sessionDeleted' | 'compacted' | 'purged';
   session: string; branch?: string; version?: number; at: string; actor?: string; message?: string; changes?: Change[]; detail?: Data;
+}
+export interface StoreStats {
+  sessions: number; branches: number; versions: number; prunedVersions: number; entities: number; entityVersions: number;
+  tags: number; turns: number; openTurns: number;
+  /** Entity versions stored whole, and as a patch from the one before. */
+  keyframes: number; deltas: number;
+  /** Distinct byte strings held by bytes values. */
+  blobs: number; events: number;
+  bytes: { file: number; free: number; wal: number; tables: { [table: string]: number } };
 }
 export interface InitializeResult {
   protocolVersion: string; serverInfo: { name: string; version: string };
@@ -131,7 +140,7 @@ export class Revstore {
   entityVersion(params: { session: string; versionId: string }, options?: CallOptions): Promise<{ entity: Entity }>;
 
   versionList(params: { session: string; branch?: string; limit?: number; before?: number }, options?: CallOptions): Promise<{ versions: VersionInfo[] }>;
-  versionGet(params: { session: string; branch?: string; version: number }, options?: CallOptions): Promise<VersionInfo>;
+  versionGet(params: { session: string; branch?: string; version: number }, options?: CallOptions): Promise<VersionInfo & { changes: Change[] }>;
   versionDiff(params: { session: string; from: { branch?: string; at: At }; to: { branch?: string; at: At }; type?: string }, options?: CallOptions): Promise<{ changes: Difference[] }>;
   versionRollback(params: { session: string; branch?: string; to: At; message?: string; actor?: string; expectedVersion?: number }): Promise<CommitResult>;
   versionRevert(params: { session: string; branch?: string; version: number; message?: string; actor?: string; force?: boolean }): Promise<CommitResult>;
@@ -158,7 +167,7 @@ export class Revstore {
   typeGet(params: { name: string }, options?: CallOptions): Promise<TypeDefinition>;
   typeList(options?: CallOptions): Promise<{ types: TypeDefinition[] }>;
 
-  storeStats(options?: CallOptions): Promise<Record<string, Json>>;
+  storeStats(options?: CallOptions): Promise<StoreStats>;
   storeVacuum(): Promise<{ bytesBefore: number; bytesAfter: number }>;
 
   feedRead(params?: { session?: string; since?: number; limit?: number }, options?: CallOptions): Promise<{ events: Event[]; cursor: number }>;

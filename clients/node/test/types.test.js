@@ -70,3 +70,58 @@ test('each method takes the OpenRPC document\'s params, member by member (checke
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+/** The interface each component schema is declared as, where its name differs. */
+const INTERFACES = { Session: 'SessionInfo', Field: 'FieldSpec', Type: 'TypeDefinition' };
+
+test('each result, and each interface a result holds, has the OpenRPC document\'s members, the required ones required (checked by tsc)', () => {
+  const document = JSON.parse(readFileSync(join(here, '..', '..', '..', 'protocol', 'openrpc.json'), 'utf8'));
+  const { schemas } = document.components;
+  const camel = (name) => name.replace(/\/(.)/g, (_, c) => c.toUpperCase());
+  const union = (names) => (names.length ? names.map((n) => JSON.stringify(n)).join(' | ') : 'never');
+  const resolve = (schema) => (schema.$ref ? resolve(schemas[schema.$ref.split('/').pop()]) : schema);
+  const lines = [
+    `import type * as R from ${JSON.stringify(join(here, '..', 'index.js'))};`,
+    'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;',
+    'type Required<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];',
+    'type Result<M extends keyof R.Revstore> = R.Revstore[M] extends (...args: any[]) => Promise<infer T> ? T : never;',
+  ];
+  let count = 0;
+  /** Checks `type` against an object schema, and the inline objects inside it, member by member. */
+  const check = (type, schema, where) => {
+    lines.push(`// ${where}`);
+    lines.push(`const keys${count}: Same<keyof ${type}, ${union(Object.keys(schema.properties ?? {}))}> = true;`);
+    lines.push(`const required${count++}: Same<Required<${type}>, ${union(schema.required ?? [])}> = true;`);
+    for (const [member, value] of Object.entries(schema.properties ?? {})) {
+      const inner = value.oneOf?.find((s) => s.type !== 'null') ?? value;
+      const element = inner.type === 'array' ? inner.items : inner;
+      if (element.properties && !element.$ref) {
+        check(`NonNullable<${type}[${JSON.stringify(member)}]>${inner.type === 'array' ? '[number]' : ''}`, element, `${where}.${member}`);
+      }
+    }
+  };
+  for (const [name, schema] of Object.entries(schemas)) {
+    if (schema.additionalProperties === false && schema.properties && name !== 'Bytes') check(`R.${INTERFACES[name] ?? name}`, schema, name);
+  }
+  // subscribe answers with a Subscription: its id and cursor are the result's subscription and cursor.
+  lines.push('const subscribeResult: Same<Extract<keyof R.Subscription, "id" | "cursor">, "id" | "cursor"> = true;');
+  for (const method of document.methods.filter((m) => m.result && !IMPLICIT.has(m.name) && m.name !== 'subscribe')) {
+    const schema = resolve(method.result.schema);
+    if (schema.type === 'null') lines.push(`const result${count++}: Same<Result<${JSON.stringify(camel(method.name))}>, null> = true;`);
+    else check(`Result<${JSON.stringify(camel(method.name))}>`, schema, method.name);
+  }
+  const directory = mkdtempSync(join(tmpdir(), 'revstore-types-'));
+  writeFileSync(join(directory, 'results.ts'), lines.join('\n') + '\n');
+  writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, noUnusedLocals: false, target: 'ES2022', module: 'ES2022', moduleResolution: 'node', lib: ['ES2022'], types: [] },
+    files: [join(here, '..', 'index.d.ts'), 'results.ts'],
+  }));
+  try {
+    execFileSync('tsc', ['--noEmit', '-p', directory], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const disagreeing = [...`${error.stdout}`.matchAll(/results\.ts\((\d+),/g)].map(([, line]) => `${lines[Number(line) - 2]}\n${lines[Number(line) - 1]}`);
+    assert.fail(`the declarations and the OpenRPC document disagree:\n${disagreeing.join('\n')}\n${error.stdout}${error.stderr}`);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
