@@ -83,8 +83,10 @@ export class Connection {
   /** @type {Map<string, Function>} */
   #subscribers = new Map();
   #stderrTail = [];
+  /** @type {ServerExitedError | null} */
   #exitError = null;
   #closed = false;
+  /** @type {Promise<void>} */
   #exited;
   #closeTimeout;
   #writing = Promise.resolve();
@@ -179,8 +181,8 @@ export class Connection {
     const id = ++this.#nextId;
     const message = { jsonrpc: '2.0', id, method };
     if (params) message.params = withoutUndefined(params);
-    /** @type {(reason: unknown) => void} assigned as the promise is made */
-    let fail;
+    /** @type {(reason: unknown) => void} replaced as the promise is made */
+    let fail = () => {};
     const answer = new Promise((resolve, reject) => {
       let onAbort;
       const settle = (fn) => (value) => {

@@ -17,7 +17,9 @@ import { AlreadyExistsError } from './errors.js';
 export * from './errors.js';
 export { findBinary, LineSplitter } from './connection.js';
 
-/** A running revstore server and the calls it answers. */
+/** @typedef {{signal?: AbortSignal}} CallOptions */
+/** @typedef {CallOptions & {pageSize?: number}} PageOptions */
+
 /**
  * An object is an RFC 7396 merge patch (`patch`), an array an RFC 6902 JSON Patch (`jsonPatch`).
  * @param {object | object[]} patch
@@ -39,6 +41,7 @@ async function* pagesBefore(fetch, pageSize) {
   }
 }
 
+/** A running revstore server and the calls it answers. */
 export class Revstore {
   /** @param {Connection} connection */
   constructor(connection) {
@@ -77,7 +80,7 @@ export class Revstore {
   // Lifecycle
   /** @param {{name?: string, version?: string}} [clientInfo] */
   initialize(clientInfo = { name: 'revstore-node' }) { return this.call('initialize', { clientInfo, protocolVersion: '1' }); }
-  /** Answers `{}` at once. */
+  /** Answers `{}` at once. @param {CallOptions} [options] */
   ping(options) { return this.call('ping', undefined, options); }
   /** Later requests fail with `ShuttingDownError`. */
   shutdown() { return this.call('shutdown'); }
@@ -87,9 +90,9 @@ export class Revstore {
   // Sessions
   /** @param {{session?: string, metadata?: object}} [params] */
   sessionCreate(params = {}) { return this.call('session/create', params); }
-  /** @param {{session: string}} params */
+  /** @param {{session: string}} params @param {CallOptions} [options] */
   sessionGet(params, options) { return this.call('session/get', params, options); }
-  /** @param {{limit?: number, after?: string}} [params] @param {{signal?: AbortSignal}} [options] */
+  /** @param {{limit?: number, after?: string}} [params] @param {CallOptions} [options] */
   sessionList(params = {}, options) { return this.call('session/list', params, options); }
   /** @param {{session: string}} params */
   sessionDelete(params) { return this.call('session/delete', params); }
@@ -116,6 +119,7 @@ export class Revstore {
         if (!(error instanceof AlreadyExistsError)) throw error;
       }
     }
+    if (name === undefined) throw new TypeError('session(): name a session, or pass { create: true } for the server to name one');
     await this.sessionGet({ session: name });
     return new Session(this, name, options.branch);
   }
@@ -135,23 +139,23 @@ export class Revstore {
   entityFork(params) { return this.call('entity/fork', params); }
 
   // Reads
-  /** @param {object} params @param {{signal?: AbortSignal}} [options] */
+  /** @param {object} params @param {CallOptions} [options] */
   entityGet(params, options) { return this.call('entity/get', params, options); }
-  /** @param {object} params @param {{signal?: AbortSignal}} [options] */
+  /** @param {object} params @param {CallOptions} [options] */
   entityQuery(params, options) { return this.call('entity/query', params, options); }
-  /** @param {object} params @param {{signal?: AbortSignal}} [options] */
+  /** @param {object} params @param {CallOptions} [options] */
   entityHistory(params, options) { return this.call('entity/history', params, options); }
-  /** @param {object} params @param {{signal?: AbortSignal}} [options] */
+  /** @param {object} params @param {CallOptions} [options] */
   entityLineage(params, options) { return this.call('entity/lineage', params, options); }
-  /** @param {{session: string, versionId: string}} params */
+  /** @param {{session: string, versionId: string}} params @param {CallOptions} [options] */
   entityVersion(params, options) { return this.call('entity/version', params, options); }
 
   // Versions
-  /** @param {object} params */
+  /** @param {object} params @param {CallOptions} [options] */
   versionList(params, options) { return this.call('version/list', params, options); }
-  /** @param {object} params */
+  /** @param {object} params @param {CallOptions} [options] */
   versionGet(params, options) { return this.call('version/get', params, options); }
-  /** @param {object} params */
+  /** @param {object} params @param {CallOptions} [options] */
   versionDiff(params, options) { return this.call('version/diff', params, options); }
   /** @param {object} params */
   versionRollback(params) { return this.call('version/rollback', params); }
@@ -165,9 +169,9 @@ export class Revstore {
   // Branches
   /** @param {object} params */
   branchCreate(params) { return this.call('branch/create', params); }
-  /** @param {{session: string, name: string}} params */
+  /** @param {{session: string, name: string}} params @param {CallOptions} [options] */
   branchGet(params, options) { return this.call('branch/get', params, options); }
-  /** @param {{session: string}} params */
+  /** @param {{session: string}} params @param {CallOptions} [options] */
   branchList(params, options) { return this.call('branch/list', params, options); }
   /** @param {{session: string, name: string}} params */
   branchDelete(params) { return this.call('branch/delete', params); }
@@ -177,9 +181,9 @@ export class Revstore {
   // Turns
   /** @param {object} params */
   turnBegin(params) { return this.call('turn/begin', params); }
-  /** @param {{turn: string}} params */
+  /** @param {{turn: string}} params @param {CallOptions} [options] */
   turnGet(params, options) { return this.call('turn/get', params, options); }
-  /** @param {{session: string, status?: string}} params */
+  /** @param {{session: string, status?: string}} params @param {CallOptions} [options] */
   turnList(params, options) { return this.call('turn/list', params, options); }
   /** @param {object} params */
   turnCommit(params) { return this.call('turn/commit', params); }
@@ -189,7 +193,7 @@ export class Revstore {
   // Tags
   /** @param {object} params */
   tagSet(params) { return this.call('tag/set', params); }
-  /** @param {{session: string}} params */
+  /** @param {{session: string}} params @param {CallOptions} [options] */
   tagList(params, options) { return this.call('tag/list', params, options); }
   /** @param {{session: string, name: string}} params */
   tagDelete(params) { return this.call('tag/delete', params); }
@@ -197,11 +201,13 @@ export class Revstore {
   // Types
   /** @param {object} params */
   typeDefine(params) { return this.call('type/define', params); }
-  /** @param {{name: string}} params */
+  /** @param {{name: string}} params @param {CallOptions} [options] */
   typeGet(params, options) { return this.call('type/get', params, options); }
+  /** @param {CallOptions} [options] */
   typeList(options) { return this.call('type/list', undefined, options); }
 
   // Store
+  /** @param {CallOptions} [options] */
   storeStats(options) { return this.call('store/stats', undefined, options); }
   storeVacuum() { return this.call('store/vacuum'); }
 
@@ -210,7 +216,7 @@ export class Revstore {
   /**
    * Every entity `entityQuery` matches, in its order. Outside a turn, every page reads the
    * version the first one read, so writes made meanwhile do not shift the pages.
-   * @param {object} params @param {{signal?: AbortSignal, pageSize?: number}} [options]
+   * @param {object} params @param {PageOptions} [options]
    */
   async *iterEntities(params, options = {}) {
     const { pageSize = 1000, ...callOptions } = options;
@@ -226,7 +232,7 @@ export class Revstore {
   /**
    * Every version of an entity, newest first.
    * @param {{session: string, type: string, id: string, at?: number|string, branch?: string}} params
-   * @param {{signal?: AbortSignal, pageSize?: number}} [options]
+   * @param {PageOptions} [options]
    */
   async *iterHistory(params, options = {}) {
     const { pageSize = 1000, ...callOptions } = options;
@@ -235,14 +241,14 @@ export class Revstore {
 
   /**
    * Every version of a branch through its ancestry, newest first.
-   * @param {{session: string, branch?: string}} params @param {{signal?: AbortSignal, pageSize?: number}} [options]
+   * @param {{session: string, branch?: string}} params @param {PageOptions} [options]
    */
   async *iterVersions(params, options = {}) {
     const { pageSize = 1000, ...callOptions } = options;
     yield* pagesBefore((before) => this.versionList({ ...params, limit: pageSize, before }, callOptions), pageSize);
   }
 
-  /** Every session. @param {{signal?: AbortSignal, pageSize?: number}} [options] */
+  /** Every session. @param {PageOptions} [options] */
   async *iterSessions(options = {}) {
     const { pageSize = 1000, ...callOptions } = options;
     for (let after; ;) {
@@ -257,7 +263,7 @@ export class Revstore {
   batch() { return new Batch(this.connection); }
 
   // Events
-  /** @param {{session?: string, since?: number, limit?: number}} [params] @param {{signal?: AbortSignal}} [options] */
+  /** @param {{session?: string, since?: number, limit?: number}} [params] @param {CallOptions} [options] */
   feedRead(params = {}, options) { return this.call('feed/read', params, options); }
 
   /**
@@ -305,8 +311,10 @@ export class Batch extends Revstore {
 export class Subscription {
   #db;
   #queue = [];
+  /** @type {((event: object | null) => void) | null} */
   #waiting = null;
-  #started = null;
+  /** @type {Promise<Subscription>} */
+  #started;
   #closed = false;
 
   /** @param {Revstore} db @param {object} filter */

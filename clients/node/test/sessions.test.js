@@ -17,6 +17,8 @@ test('session objects', (t) => withServer(t, async (db) => {
   assert.deepEqual((await alt.query({ type: 'User' })).map((e) => e.id), ['u1', 'u3']);
   assert.deepEqual((await s.query({ type: 'User' })).map((e) => e.id), ['u1', 'u2']);
   await assert.rejects(db.session('nope'), NotFoundError);
+  await assert.rejects(db.session(), { name: 'TypeError', message: /create: true/ });
+  assert.match((await db.session(undefined, { create: true })).name, /^[0-9a-f-]{36}$/);
 }));
 
 test('s.turn commits when the work resolves and aborts when it throws', (t) => withServer(t, async (db) => {
