@@ -19,7 +19,11 @@ public struct CodePointString: Sendable, Hashable, Comparable, ExpressibleByStri
         return fast.flatMap { $0 } ?? x.elementsEqual(y)
     }
 
-    public static func < (a: Self, b: Self) -> Bool { a.string.utf8.lexicographicallyPrecedes(b.string.utf8) }
+    public static func < (a: Self, b: Self) -> Bool {
+        let x = a.string.utf8, y = b.string.utf8
+        let fast = x.withContiguousStorageIfAvailable { x in y.withContiguousStorageIfAvailable { y in x.lexicographicallyPrecedes(y) } }
+        return fast.flatMap { $0 } ?? x.lexicographicallyPrecedes(y)
+    }
 
     public func hash(into hasher: inout Hasher) {
         let bytes = string.utf8

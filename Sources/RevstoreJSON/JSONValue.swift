@@ -96,7 +96,7 @@ extension JSONValue: CustomStringConvertible {
     public var description: String { String(decoding: JSONWriter.encode(self), as: UTF8.self) }
 }
 
-/// Lets `JSONValue` sit in `Codable` types. `JSONValueDecoder` and `JSONValueEncoder` hand it
+/// Lets `JSONValue` sit in `Codable` types. `JSONValueDecoder` and `JSONTextEncoder` hand it
 /// over as it is; other coders go through this generic path.
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {

@@ -16,9 +16,9 @@ extension JSONValue: JSONWritable {
 }
 
 extension JSONWritable where Self: Encodable {
-    /// An `Encodable` result writes what `JSONValueEncoder` makes of it.
+    /// An `Encodable` result writes what `JSONTextEncoder` makes of it.
     public func write(to writer: inout JSONWriter) {
-        writer.write((try? JSONValueEncoder().encode(self)) ?? .null)
+        do { try JSONTextEncoder().encode(self, into: &writer) } catch { writer.appendASCII("null") }
     }
 }
 
@@ -151,5 +151,5 @@ public protocol JSONEncodable: Encodable, JSONWritable {}
 
 extension JSONEncodable {
     /// The value this type encodes to.
-    public var json: JSONValue { (try? JSONValueEncoder().encode(self)) ?? .null }
+    public var json: JSONValue { JSONValue(writing: self) }
 }
