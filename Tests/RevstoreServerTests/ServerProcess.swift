@@ -28,6 +28,8 @@ final class ServerProcess: @unchecked Sendable {
     private var searched = 0
     private var stdoutClosed = false
     private var stderrText = ""
+    /// Set once stderr reached its end: everything the process wrote there is in `stderrText`.
+    private var stderrEnded = false
     private var readingStarted = false
 
     /// A host writing to a server that died must get EPIPE, not be killed by SIGPIPE.
@@ -49,6 +51,7 @@ final class ServerProcess: @unchecked Sendable {
             while case let data = readChunk(fd), !data.isEmpty {
                 condition.withLock { stderrText += String(decoding: data, as: UTF8.self) }
             }
+            condition.withLock { stderrEnded = true }
         }
         if readImmediately { startReading() }
     }
@@ -146,10 +149,11 @@ final class ServerProcess: @unchecked Sendable {
         return try next()
     }
 
-    /// Waits for the process to end; its exit status, or nil on timeout.
+    /// Waits for the process to end and for what it wrote on stderr to be read; its exit
+    /// status, or nil on timeout.
     func waitForExit(timeout: TimeInterval = 5) -> Int32? {
         let deadline = Date(timeIntervalSinceNow: timeout)
-        while process.isRunning {
+        while process.isRunning || !condition.withLock({ stderrEnded }) {
             if Date() > deadline { return nil }
             usleep(2_000)
         }

@@ -89,30 +89,53 @@ public final class Store: Sendable {
     /// changes laid over it (`Overlay`), on a reader like any other read.
     func read<Value>(at position: ReadPosition, _ work: (Database, ResolvedPosition) throws -> Value) throws(EngineError) -> Value {
         guard position.turn != nil else {
-            return try read { db in try work(db, try db.resolve(position)) }
+            return try onReader { db, positions in
+                try work(db, try positions?.resolve(position, in: db) ?? db.resolve(position))
+            }
         }
         // Not `read`: that forbids even the temporary views an overlay makes. The transaction
         // keeps the overlay and the data under it one snapshot.
-        return try onReader { db in
+        return try onReader { db, _ in
             let (resolved, overlay) = try Self.turnOverlay(position, in: db)
             return try db.reading(through: overlay) { try work(db, resolved) }
+        }
+    }
+
+    /// Runs `work` at a position this thread's reader resolved before, in no transaction: `work`
+    /// must run a single statement. Nil, and nothing to keep, when there is no such position or
+    /// the file changed since (SQLite's data version after the statement says which); the
+    /// caller then reads at the position as usual.
+    func readRemembered<Value>(at position: ReadPosition, _ work: (Database, ResolvedPosition) throws -> Value?) throws(EngineError) -> Value? {
+        guard position.turn == nil, let reader = threadReaders?.current(), let remembered = reader.positions.remembered(position) else { return nil }
+        let (watch, timeout) = (ReadWatch.current, configuration.readTimeout)
+        do {
+            return try reader.read { db in
+                try ReadWatch.run(watch, timeout: timeout, on: db) {
+                    let value = try work(db, remembered.resolved)
+                    return db.dataVersion == remembered.dataVersion ? value : nil
+                }
+            }
+        } catch {
+            throw EngineError(error)
         }
     }
 
     /// Runs `work` on a consistent snapshot, on the calling thread, concurrently with other
     /// reads; the current `ReadWatch` and the read time limit can end it.
     func read<Value>(_ work: (Database) throws -> Value) throws(EngineError) -> Value {
-        try onReader(work)
+        try onReader { db, _ in try work(db) }
     }
 
     /// Runs `work` in one snapshot on this thread's reader (the pool's, on a thread without
-    /// one), under the current `ReadWatch` and the read time limit.
-    private func onReader<Value>(_ work: (Database) throws -> Value) throws(EngineError) -> Value {
+    /// one, which remembers no positions), under the current `ReadWatch` and the read time limit.
+    private func onReader<Value>(_ work: (Database, ResolvedPositions?) throws -> Value) throws(EngineError) -> Value {
         let (watch, timeout) = (ReadWatch.current, configuration.readTimeout)
-        let run = { (db: Database) in try ReadWatch.run(watch, timeout: timeout, on: db) { try db.inSnapshot { try work(db) } } }
+        func run(_ db: Database, _ positions: ResolvedPositions?) throws -> Value {
+            try ReadWatch.run(watch, timeout: timeout, on: db) { try db.inSnapshot { try work(db, positions) } }
+        }
         do {
-            if let reader = threadReaders?.current() { return try reader.read(run) }
-            return try database.unsafeRead(run)
+            if let reader = threadReaders?.current() { return try reader.read { try run($0, reader.positions) } }
+            return try database.unsafeRead { try run($0, nil) }
         } catch {
             throw EngineError(error)
         }

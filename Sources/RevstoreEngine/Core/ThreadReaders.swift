@@ -61,9 +61,11 @@ final class ThreadReaders: @unchecked Sendable {
     }
 }
 
-/// One thread's read connection, and the hot statements prepared on it.
+/// One thread's read connection, the hot statements prepared on it and the positions it
+/// resolved.
 final class ThreadReader: @unchecked Sendable {
     let queue: DatabaseQueue
+    let positions = ResolvedPositions()
     private let statements = PreparedStatements()
 
     init(queue: DatabaseQueue) {

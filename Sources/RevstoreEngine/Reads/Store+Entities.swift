@@ -6,11 +6,21 @@ extension Store {
     public func entity(at position: ReadPosition, type: String, id: String, includeDeleted: Bool = false, expand: [String] = []) throws(EngineError) -> (version: Int, entity: Entity?) {
         try Names.checkType(type, path: "type")
         try Names.checkEntityID(id, path: "id")
-        return try read(at: position) { db, resolved in
+        func visible(_ db: Database, _ resolved: ResolvedPosition) throws -> Entity? {
             let row = try db.entityRow(session: resolved.session, type: type, id: id, segments: resolved.segments)
-            guard let row, includeDeleted || !row.deleted else { return (resolved.version, nil) }
-            let entity = try Self.expand([row.entity(branchNames: resolved.branchNames)], fields: expand, type: type, at: resolved, in: db)
-            return (resolved.version, entity.first)
+            guard let row, includeDeleted || !row.deleted else { return nil }
+            return row.entity(branchNames: resolved.branchNames)
+        }
+        // The common read, the head or a version of a branch without ancestors and nothing
+        // to expand, is one statement at a remembered position.
+        if expand.isEmpty, let found = try readRemembered(at: position, { db, resolved in
+            resolved.segments.count == 1 ? (resolved.version, try visible(db, resolved)) : nil
+        }) {
+            return found
+        }
+        return try read(at: position) { db, resolved in
+            let entity = try visible(db, resolved).map { try Self.expand([$0], fields: expand, type: type, at: resolved, in: db) }
+            return (resolved.version, entity?.first)
         }
     }
 
