@@ -22,11 +22,9 @@ public final class Store: Sendable {
         var config = Configuration()
         config.busyMode = Self.busyMode(waitingUpTo: configuration.busyTimeout)
         config.label = "revstore"
-        let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
         config.prepareDatabase { db in
             EntityData.register(on: db)
             guard !db.configuration.readonly else { return }
-            try db.run("PRAGMA synchronous = \(synchronous)")
             try db.run("PRAGMA foreign_keys = ON")
             // Removed data (a deleted session, purged entities, compacted versions) is overwritten,
             // not left readable in free space.
@@ -43,6 +41,15 @@ public final class Store: Sendable {
             threadReaders = nil
         case .file(let path):
             let pool = try StoreFile(path: path).open(configuration: config, patience: configuration.busyTimeout)
+            if !pool.configuration.readonly {
+                // Set on the writer once it is open: GRDB sets NORMAL as it switches the file to WAL.
+                let synchronous = configuration.durability == .full ? "FULL" : "NORMAL"
+                do {
+                    try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+                } catch {
+                    throw EngineError(error)
+                }
+            }
             database = pool
             threadReaders = ThreadReaders(pool: pool)
         }
@@ -78,6 +85,13 @@ public final class Store: Sendable {
         case .memory: ":memory:"
         case .file(let path): path
         }
+    }
+
+    /// Runs `body`, whose writes, when none is queued, apply and commit on the calling thread
+    /// before their `submit…` returns (their tickets then complete at once): no hand-off to
+    /// the writer's thread, for a caller with nothing else to do meanwhile.
+    public static func submitting<Value>(inline: Bool, _ body: () throws -> Value) rethrows -> Value {
+        try WriteQueue.$inline.withValue(inline, operation: body)
     }
 
     /// Queues a write behind every write submitted before it; see `WriteQueue`.

@@ -65,6 +65,10 @@ final class WriteQueue: @unchecked Sendable {
         self.afterCommit = afterCommit
     }
 
+    /// Set by `Store.submitting(inline:)`: a write submitted while nothing is queued runs on the
+    /// submitting thread, which waits for it, instead of waking the writer's.
+    @TaskLocal static var inline = false
+
     /// Queues `work`; the ticket completes after the transaction that ran it commits.
     func submit<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
         let ticket = WriteTicket<Value>()
@@ -81,7 +85,12 @@ final class WriteQueue: @unchecked Sendable {
             return true
         }
         if startDrain {
-            database.asyncWriteWithoutTransaction { [self] db in drain(db) }
+            if Self.inline {
+                // The writer's queue runs the drain right here, on this thread, as nothing else holds it.
+                database.writeWithoutTransaction { db in drain(db) }
+            } else {
+                database.asyncWriteWithoutTransaction { [self] db in drain(db) }
+            }
         }
         return ticket
     }

@@ -84,8 +84,9 @@ public final class Connection: @unchecked Sendable {
         ReceivedMessage(parsed: Result { () throws(JSONParseError) in try JSONParser.parse(line, maximumDepth: options.maximumDepth) })
     }
 
-    /// Runs a parsed message: the rest of `receive`.
-    public func dispatch(_ message: ReceivedMessage) {
+    /// Runs a parsed message: the rest of `receive`. `inputWaiting`: more input arrived with
+    /// it and waits to be read.
+    public func dispatch(_ message: ReceivedMessage, inputWaiting: Bool = true) {
         let value: JSONValue
         switch message.parsed {
         case .success(let parsed):
@@ -96,7 +97,7 @@ public final class Connection: @unchecked Sendable {
             return
         }
         guard case .array(let elements) = value else {
-            handle(IncomingMessage(value), alone: true) { [sink] reply in if let reply { sink.send(reply) } }
+            handle(IncomingMessage(value), alone: true, inputWaiting: inputWaiting) { [sink] reply in if let reply { sink.send(reply) } }
             return
         }
         guard !elements.isEmpty else {
@@ -105,7 +106,7 @@ public final class Connection: @unchecked Sendable {
         }
         let batch = BatchCollector(count: elements.count, sink: sink)
         for (index, element) in elements.enumerated() {
-            handle(IncomingMessage(element), alone: false) { reply in batch.complete(index, reply) }
+            handle(IncomingMessage(element), alone: false, inputWaiting: true) { reply in batch.complete(index, reply) }
         }
     }
 
@@ -124,7 +125,7 @@ public final class Connection: @unchecked Sendable {
 
     /// Runs one message; `reply` gets the response bytes, or nil for a notification or a
     /// response already sent in parts (only for a message `alone`, not in a batch).
-    private func handle(_ message: IncomingMessage, alone: Bool, reply: @escaping @Sendable ([UInt8]?) -> Void) {
+    private func handle(_ message: IncomingMessage, alone: Bool, inputWaiting: Bool, reply: @escaping @Sendable ([UInt8]?) -> Void) {
         let id: RequestID?
         let method: String
         let params: JSONValue?
@@ -171,7 +172,8 @@ public final class Connection: @unchecked Sendable {
             answer(Result { try body(params, context) }, nil)
 
         case .ordered(let body):
-            let context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
+            var context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
+            context.inputWaiting = inputWaiting
             let deferred: Deferred<any JSONWritable>
             do {
                 deferred = try body(params, context)

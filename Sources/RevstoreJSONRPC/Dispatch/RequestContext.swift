@@ -11,6 +11,10 @@ public struct RequestContext: Sendable {
     public let cancellation: Cancellation
     /// How a read writes a large result while producing it; nil for other requests.
     public var resultStream: ResultStream? = nil
+    /// Whether more input arrived with this request and waits to be read (or it is part of a
+    /// batch): a handler then leaves lengthy work to other threads rather than keep the input
+    /// thread from it.
+    public var inputWaiting = true
 
     /// Returns `result` to send as the response; a read's is written out here, in parts
     /// when it is large (`ResultStream`).

@@ -144,7 +144,11 @@ public final class StdioTransport: @unchecked Sendable {
                     output.cork()
                     outputCorked = true
                 }
-                if let message { connection.dispatch(message) } else { connection.receiveOversizedMessage(limit: options.maximumMessageBytes) }
+                if let message {
+                    connection.dispatch(message, inputWaiting: !framer.isEmpty)
+                } else {
+                    connection.receiveOversizedMessage(limit: options.maximumMessageBytes)
+                }
                 guard holdsInput else { return }
                 continue
             }

@@ -15,7 +15,7 @@ protocol EntityWriteRequest: ServerMethod where Response == EntityWriteResult {
 
 extension EntityWriteRequest {
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.ordered(Self.self) { params, _ in
+        registry.writing(Self.self) { params, _ in
             let request = CommitRequest(session: params.session, branch: params.branch, operations: [try params.operation],
                                         expectedVersion: params.expectedVersion, message: params.message, actor: params.actor)
             guard let turn = params.turn else {

@@ -80,8 +80,18 @@ extension MethodRegistry {
         _ type: M.Type, submit: @escaping @Sendable (M) throws -> WriteTicket<Value>,
         respond: @escaping @Sendable (Value) throws -> M.Response
     ) {
-        ordered(type) { request, _ in
+        writing(type) { request, _ in
             Deferred(try submit(request)).map(respond)
+        }
+    }
+
+    /// An ordered request that writes: when no other input waits, its write runs right here
+    /// on the input thread (`Store.submitting(inline:)`), sparing the hand-off to the writer's
+    /// thread and back; with more input waiting, it is queued, to share a commit with the
+    /// writes that follow.
+    mutating func writing<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> Deferred<M.Response>) {
+        ordered(type) { request, context in
+            try Store.submitting(inline: !context.inputWaiting) { try body(request, context) }
         }
     }
 

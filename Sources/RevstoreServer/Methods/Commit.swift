@@ -49,7 +49,7 @@ struct CommitRequestParams: ServerMethod {
     }
 
     static func register(in registry: inout MethodRegistry, context: ServerContext) {
-        registry.ordered(Self.self) { params, _ in
+        registry.writing(Self.self) { params, _ in
             let request = try params.request
             guard let turn = params.turn else {
                 return Deferred(context.store.submitCommit(request)).map { Response.committed($0) }
