@@ -84,8 +84,9 @@ extension Database {
 
     func appendEvent(_ kind: Event.Kind, session: String, branch: String? = nil, version: Int? = nil, actor: String? = nil,
                      message: String? = nil, changes: [Change]? = nil, detail: JSONValue? = nil) throws {
-        try run(Self.insertEvent, [kind.rawValue, session, branch, version, Timestamp.now(), actor, message,
-                                   changes.map { JSONValue.array($0.map(\.json)).canonicalText }, detail?.canonicalText])
+        // The changes go in as the writer writes them: text a notification sends as it is.
+        let changesText = try changes.map { String(decoding: try JSONTextEncoder().encode($0), as: UTF8.self) }
+        try run(Self.insertEvent, [kind.rawValue, session, branch, version, Timestamp.now(), actor, message, changesText, detail?.canonicalText])
     }
 
     private static let insertEvent = HotSQL("""
