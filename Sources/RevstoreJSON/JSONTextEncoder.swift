@@ -136,7 +136,8 @@ private func slot<T: Encodable>(for value: T, _ scratch: Scratch, path: [any Cod
         scratch.writer.appendInteger(unsafeBitCast(value, to: Int.self))
     } else if T.self == Bool.self {
         scratch.writer.appendASCII(unsafeBitCast(value, to: Bool.self) ? "true" : "false")
-    } else if let writable = value as? any JSONWritable {
+    } else if let writable = value as? any JSONWritable, !(writable is any JSONEncodable) {
+        // Its own text (an entity's stored data as it is); a JSONEncodable is encoded in place below.
         writable.write(to: &scratch.writer)
     } else {
         let child = Node()
