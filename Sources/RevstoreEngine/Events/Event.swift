@@ -60,7 +60,6 @@ extension Event {
 }
 
 extension Database {
-    /// Appends an event in the current transaction.
     /// Removes a session's events that `condition` (SQL over `event`) selects, and notes the
     /// highest cursor removed, so readers resuming before it learn that they missed events.
     func trimEvents(session: String, where condition: String = "1", _ arguments: StatementArguments = []) throws {
@@ -82,6 +81,7 @@ extension Database {
                                    "\(since): events after it were removed by compaction or session/delete; read the feed again from cursor \(through)")
     }
 
+    /// Appends an event in the current transaction.
     func appendEvent(_ kind: Event.Kind, session: String, branch: String? = nil, version: Int? = nil, actor: String? = nil,
                      message: String? = nil, changes: [Change]? = nil, detail: JSONValue? = nil) throws {
         // The changes go in as the writer writes them: text a notification sends as it is.
