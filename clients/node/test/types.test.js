@@ -24,6 +24,38 @@ test('the sources\' JSDoc types check (tsc --checkJs), Node\'s own APIs declared
   }
 });
 
+/** The OpenRPC document, and what both declaration checks below name its methods and key sets by. */
+const DOCUMENT = JSON.parse(readFileSync(join(here, '..', '..', '..', 'protocol', 'openrpc.json'), 'utf8'));
+const camel = (name) => name.replace(/\/(.)/g, (_, c) => c.toUpperCase());
+const union = (names) => (names.length ? names.map((n) => JSON.stringify(n)).join(' | ') : 'never');
+const SAME = 'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;';
+
+/**
+ * Has tsc check `lines` (TypeScript) against index.d.ts; fails naming each line it rejects, under
+ * the comment before it if there is one.
+ * @param {string} file @param {string[]} lines
+ */
+function expectDeclarationsAgree(file, lines) {
+  const directory = mkdtempSync(join(tmpdir(), 'revstore-types-'));
+  writeFileSync(join(directory, file), lines.join('\n') + '\n');
+  writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ES2022', moduleResolution: 'node', lib: ['ES2022'], types: [] },
+    files: [join(here, '..', 'index.d.ts'), file],
+  }));
+  try {
+    execFileSync('tsc', ['--noEmit', '-p', directory], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const disagreeing = [...`${error.stdout}`.matchAll(new RegExp(`${file.replace('.', '\\.')}\\((\\d+),`, 'g'))].map(([, line]) => {
+      const index = Number(line) - 1;
+      const comment = lines.slice(0, index).findLast((l) => l.startsWith('// '));
+      return comment ? `${comment}\n${lines[index]}` : lines[index];
+    });
+    assert.fail(`the declarations and the OpenRPC document disagree:\n${disagreeing.join('\n')}\n${error.stdout}${error.stderr}`);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 /** Where a method's first argument differs from the OpenRPC params on purpose: [extra, missing]. */
 const SHAPED = {
   // The argument is clientInfo itself; the protocol version is the client's own.
@@ -35,17 +67,14 @@ const SHAPED = {
 const IMPLICIT = new Set(['$/cancelRequest', 'unsubscribe']);
 
 test('each method takes the OpenRPC document\'s params, member by member (checked by tsc)', () => {
-  const document = JSON.parse(readFileSync(join(here, '..', '..', '..', 'protocol', 'openrpc.json'), 'utf8'));
-  const camel = (name) => name.replace(/\/(.)/g, (_, c) => c.toUpperCase());
-  const union = (names) => (names.length ? names.map((n) => JSON.stringify(n)).join(' | ') : 'never');
+  // Keys<T>: the keys of every member of a union.
   const lines = [
     `import type { Revstore } from ${JSON.stringify(join(here, '..', 'index.js'))};`,
-    '// The keys of every member of a union, and a check that two key sets are the same.',
     'type Keys<T> = T extends unknown ? keyof T : never;',
-    'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;',
+    SAME,
     'type Params<M extends keyof Revstore> = Revstore[M] extends (...args: infer A) => any ? NonNullable<A[0]> : never;',
   ];
-  for (const method of document.methods.filter((m) => !IMPLICIT.has(m.name))) {
+  for (const method of DOCUMENT.methods.filter((m) => !IMPLICIT.has(m.name))) {
     const name = camel(method.name);
     const [extra, missing] = SHAPED[name] ?? [[], []];
     const documented = method.params.map((p) => p.name).filter((p) => !missing.includes(p)).concat(extra);
@@ -55,34 +84,18 @@ test('each method takes the OpenRPC document\'s params, member by member (checke
       lines.push(`const ${name}Params: Same<Keys<Params<${JSON.stringify(name)}>>, ${union(documented)}> = true;`);
     }
   }
-  const directory = mkdtempSync(join(tmpdir(), 'revstore-types-'));
-  writeFileSync(join(directory, 'params.ts'), lines.join('\n') + '\n');
-  writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ES2022', moduleResolution: 'node', lib: ['ES2022'], types: [] },
-    files: [join(here, '..', 'index.d.ts'), 'params.ts'],
-  }));
-  try {
-    execFileSync('tsc', ['--noEmit', '-p', directory], { encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const disagreeing = [...`${error.stdout}`.matchAll(/params\.ts\((\d+),/g)].map(([, line]) => lines[Number(line) - 1]);
-    assert.fail(`the declarations and the OpenRPC document disagree:\n${disagreeing.join('\n')}\n${error.stdout}${error.stderr}`);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+  expectDeclarationsAgree('params.ts', lines);
 });
 
 /** The interface each component schema is declared as, where its name differs. */
 const INTERFACES = { Session: 'SessionInfo', Field: 'FieldSpec', Type: 'TypeDefinition' };
 
 test('each result, and each interface a result holds, has the OpenRPC document\'s members, the required ones required (checked by tsc)', () => {
-  const document = JSON.parse(readFileSync(join(here, '..', '..', '..', 'protocol', 'openrpc.json'), 'utf8'));
-  const { schemas } = document.components;
-  const camel = (name) => name.replace(/\/(.)/g, (_, c) => c.toUpperCase());
-  const union = (names) => (names.length ? names.map((n) => JSON.stringify(n)).join(' | ') : 'never');
+  const { schemas } = DOCUMENT.components;
   const resolve = (schema) => (schema.$ref ? resolve(schemas[schema.$ref.split('/').pop()]) : schema);
   const lines = [
     `import type * as R from ${JSON.stringify(join(here, '..', 'index.js'))};`,
-    'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;',
+    SAME,
     'type Required<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];',
     'type Result<M extends keyof R.Revstore> = R.Revstore[M] extends (...args: any[]) => Promise<infer T> ? T : never;',
   ];
@@ -105,23 +118,10 @@ test('each result, and each interface a result holds, has the OpenRPC document\'
   }
   // subscribe answers with a Subscription: its id and cursor are the result's subscription and cursor.
   lines.push('const subscribeResult: Same<Extract<keyof R.Subscription, "id" | "cursor">, "id" | "cursor"> = true;');
-  for (const method of document.methods.filter((m) => m.result && !IMPLICIT.has(m.name) && m.name !== 'subscribe')) {
+  for (const method of DOCUMENT.methods.filter((m) => m.result && !IMPLICIT.has(m.name) && m.name !== 'subscribe')) {
     const schema = resolve(method.result.schema);
     if (schema.type === 'null') lines.push(`const result${count++}: Same<Result<${JSON.stringify(camel(method.name))}>, null> = true;`);
     else check(`Result<${JSON.stringify(camel(method.name))}>`, schema, method.name);
   }
-  const directory = mkdtempSync(join(tmpdir(), 'revstore-types-'));
-  writeFileSync(join(directory, 'results.ts'), lines.join('\n') + '\n');
-  writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { strict: true, noEmit: true, noUnusedLocals: false, target: 'ES2022', module: 'ES2022', moduleResolution: 'node', lib: ['ES2022'], types: [] },
-    files: [join(here, '..', 'index.d.ts'), 'results.ts'],
-  }));
-  try {
-    execFileSync('tsc', ['--noEmit', '-p', directory], { encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const disagreeing = [...`${error.stdout}`.matchAll(/results\.ts\((\d+),/g)].map(([, line]) => `${lines[Number(line) - 2]}\n${lines[Number(line) - 1]}`);
-    assert.fail(`the declarations and the OpenRPC document disagree:\n${disagreeing.join('\n')}\n${error.stdout}${error.stderr}`);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+  expectDeclarationsAgree('results.ts', lines);
 });
