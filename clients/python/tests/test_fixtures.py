@@ -1,6 +1,7 @@
 """The golden fixtures in protocol/fixtures, replayed against the real binary from Python; every
 result is also checked against its method's result schema in the OpenRPC document."""
 import functools
+import itertools
 import json
 import re
 import subprocess
@@ -111,13 +112,14 @@ def test_results_with_server_made_ids_fit_their_schemas():
     with a result has had one checked."""
     process = subprocess.Popen([BINARY, "--memory"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     checked = set()
+    ids = itertools.count(1)
 
     def call(method, **params):
-        request = {"jsonrpc": "2.0", "id": len(checked) + 1, "method": method, "params": params}
+        request = {"jsonrpc": "2.0", "id": next(ids), "method": method, "params": params}
         process.stdin.write(json.dumps(request).encode() + b"\n")
         process.stdin.flush()
         reply = json.loads(process.stdout.readline())
-        assert "result" in reply, reply
+        assert reply["id"] == request["id"] and "result" in reply, reply
         assert schema_problem(request, reply) is None
         checked.add(method)
         return reply["result"]
