@@ -9,7 +9,7 @@ import Testing
 @Suite struct BytesTests {
     static func blobs(_ store: Store) throws -> (count: Int, references: Int) {
         try store.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM blob")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM blob_ref")!)
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM blob")!, try Int.fetchOne(db, sql: "SELECT coalesce(sum(refs), 0) FROM blob")!)
         }
     }
 

@@ -49,6 +49,75 @@ struct MigrationTests {
     }
 }
 
+@Suite("Migrations of the event feed")
+struct EventFeedMigrationTests {
+    @Test("events written with AUTOINCREMENT keep their cursors, and new ones follow every cursor used, trimmed ones too")
+    func cursorsWithoutAutoincrement() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-migration-\(UUID().uuidString).sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try StoreSchema.migrator.migrate(old, upTo: "v9: bytes as blobs")
+        try await old.write { db in
+            for n in 1...5 {
+                try db.execute(sql: "INSERT INTO event(kind, session, at) VALUES ('sessionCreated', ?, '2026-01-01T00:00:00.000Z')", arguments: ["s\(n)"])
+            }
+            // Cursors 4 and 5 trimmed, as session/delete leaves them: the highest removed is kept.
+            try db.trimEvents(session: "s4")
+            try db.trimEvents(session: "s5")
+        }
+        try old.close()
+
+        let store = try Store(StoreConfiguration(location: .file(path)))
+        defer { store.close() }
+        let (kept, _) = try store.feed(session: nil, since: nil, limit: 10)
+        #expect(kept.map(\.cursor) == [1, 2, 3])
+        _ = try await store.submitCreateSession(name: "after", metadata: nil).value()
+        let (all, cursor) = try store.feed(session: nil, since: nil, limit: 10)
+        #expect(all.map(\.cursor) == [1, 2, 3, 6])
+        #expect(cursor == 6)
+        let sequence = try store.read { db in try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM sqlite_sequence WHERE name = 'event'") }
+        #expect(sequence == false)
+    }
+}
+
+@Suite("Migrations of blobs")
+struct BlobMigrationTests {
+    @Test("blobs listed in blob_ref count their rows, and still go with the last row that refers to them")
+    func referencesBecomeCounts() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-migration-\(UUID().uuidString).sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try StoreSchema.migrator.migrate(old, upTo: "v10: event cursors without AUTOINCREMENT")
+        try await old.write { db in
+            try db.execute(sql: """
+                INSERT INTO session(id, name, created_at, metadata, default_branch) VALUES (1, 's', '2026-01-01T00:00:00.000Z', '{}', 'main');
+                INSERT INTO branch(id, session_id, name, head, base_branch_id, base_version, created_at) VALUES (1, 1, 'main', 3, NULL, 0, '2026-01-01T00:00:00.000Z');
+                INSERT INTO entity(key, session_id, type, entity_id) VALUES (1, 1, 'File', 'a'), (2, 1, 'File', 'b');
+                INSERT INTO blob(id, hash, bytes) VALUES (1, 0, x'0001'), (2, 0, x'0203');
+                """)
+            // a refers to blob 1, then 2; b to blob 1, and holds an ordinary object with a `$bytes` member.
+            for (row, key, version, data) in [(1, 1, 2, #"{"c":{"$bytes":1}}"#), (2, 2, 2, #"{"c":{"$bytes":1},"o":{"$bytes":2,"x":1}}"#), (3, 1, 3, #"{"c":{"$bytes":2}}"#)] {
+                try db.execute(sql: """
+                    INSERT INTO entity_version(id, entity_key, type, branch_id, valid_from, valid_to, number, change, version_id, lineage_id, data, deleted,
+                        created_at, created_at_version, updated_at, blobs) VALUES (?, ?, 'File', 1, ?, ?, ?, 'created', ?, 'l', ?, 0, '', 2, '', 1)
+                    """, arguments: [row, key, version, row == 1 ? 3 : nil, row == 3 ? 2 : 1, "v\(row)", data])
+                try db.execute(sql: "INSERT INTO blob_ref(row_id, blob_id) VALUES (?, ?)", arguments: [row, row == 3 ? 2 : 1])
+            }
+        }
+        try old.close()
+
+        let store = try Store(StoreConfiguration(location: .file(path)))
+        defer { store.close() }
+        func refs() throws -> [Int: Int] {
+            try store.read { db in Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, refs FROM blob").map { ($0["id"], $0["refs"]) }) }
+        }
+        #expect(try refs() == [1: 2, 2: 1])
+        _ = try await store.submitPurge(session: "s", entities: [("File", "b")]).value()
+        #expect(try refs() == [1: 1, 2: 1])
+        _ = try await store.submitCompact(session: "s", keepLast: 1, keepSince: nil, dryRun: false).value()
+        #expect(try refs() == [2: 1])
+        #expect(try await Fixture(store: store, session: "s").get("File", "a")?.data == ["c": .bytes([2, 3])])
+    }
+}
+
 @Suite("Migrations of indexes")
 struct IndexMigrationTests {
     static func indexNames(_ store: Store) async throws -> Set<String> {

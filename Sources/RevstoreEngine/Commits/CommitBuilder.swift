@@ -446,8 +446,9 @@ struct CommitBuilder {
                 stored.data, entity.deleted, row.createdAt, row.createdAtVersion, row.createdBy, now, actor, row.deletedAt, row.deletedBy,
                 stored.delta, stored.delta == nil ? nil : before?.id, stored.chainBytes, stored.keyframeBytes, stored.blobs.count,
             ])
-        try Blobs.setReferences(of: db.lastInsertedRowID, to: stored.blobs, in: db)
-        EntityData.cache.remember(rowID: db.lastInsertedRowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
+        let rowID = db.lastInsertedRowID
+        try Blobs.hold(stored.blobs, in: db)
+        EntityData.cache.remember(rowID: rowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
         return Change(type: entity.type, id: entity.id, change: change, version: row.number, versionId: versionID)
     }
 

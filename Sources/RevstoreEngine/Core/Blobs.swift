@@ -4,8 +4,9 @@ import RevstoreJSON
 
 /// Bytes values kept as blobs (protocol/DESIGN.md, "Bytes are blobs"): in a row's stored text a
 /// bytes value `{"$bytes": "<base64>"}` is `{"$bytes": id}`, naming the row of `blob` that holds
-/// the bytes themselves, once however many versions hold them. `blob_ref` lists the blobs each
-/// row refers to, and a trigger removes a blob with the last row that refers to it.
+/// the bytes themselves, once however many versions hold them. A blob counts the rows that refer
+/// to it (`hold`); triggers release it when such a row goes or is rewritten, and remove it with
+/// the last one.
 enum Blobs {
     /// The stored text of `value` (an entity's data, or a delta), and the blobs it refers to,
     /// each once. Blobs it names for the first time are written.
@@ -34,17 +35,13 @@ enum Blobs {
         }
     }
 
-    /// Notes that row `rowID`'s stored text now refers to `blobs`, and no others: a blob no
-    /// row refers to any more is removed.
-    static func setReferences(of rowID: Int64, to blobs: [Int64], in db: Database, replacing: Bool = false) throws {
-        for blob in blobs { try db.run(insertReference, [rowID, blob]) }
-        if replacing {
-            try db.run("DELETE FROM blob_ref WHERE row_id = ? AND blob_id NOT IN (SELECT value FROM json_each(?))",
-                       [rowID, "[" + blobs.map(String.init).joined(separator: ",") + "]"])
-        }
+    /// Counts one more row referring to each of `blobs` (`storedText`'s, each once): for a row
+    /// written, or rewritten, before the rewrite releases what it referred to.
+    static func hold(_ blobs: [Int64], in db: Database) throws {
+        for blob in blobs { try db.run(holdBlob, [blob]) }
     }
 
-    private static let insertReference = HotSQL("INSERT OR IGNORE INTO blob_ref(row_id, blob_id) VALUES (?, ?)")
+    private static let holdBlob = HotSQL("UPDATE blob SET refs = refs + 1 WHERE id = ?")
     private static let selectBytes = HotSQL("SELECT bytes FROM blob WHERE id = ?")
     private static let selectID = HotSQL("SELECT id FROM blob WHERE hash = ? AND bytes = ?")
     private static let insertBlob = HotSQL("INSERT INTO blob(hash, bytes) VALUES (?, ?)")

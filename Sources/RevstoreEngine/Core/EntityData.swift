@@ -90,9 +90,9 @@ enum EntityData {
         for row in rows {
             let id: Int64 = row["id"]
             let whole = try storedForm(of: try cache.value(rowID: id, versionID: row["version_id"], in: db), after: nil, indexed: indexed, in: db)
+            try Blobs.hold(whole.blobs, in: db)
             try db.run("UPDATE entity_version SET data = ?, delta = NULL, base_id = NULL, chain_bytes = 0, keyframe_bytes = ?, blobs = ? WHERE id = ?",
                        [whole.data, whole.keyframeBytes, whole.blobs.count, id])
-            try Blobs.setReferences(of: id, to: whole.blobs, in: db, replacing: true)
         }
     }
 

@@ -89,8 +89,13 @@ extension Database {
         try run(Self.insertEvent, [kind.rawValue, session, branch, version, Timestamp.now(), actor, message, changesText, detail?.canonicalText])
     }
 
+    /// The cursor follows every cursor ever used, kept or trimmed, across every process writing
+    /// the file (the write lock orders them): a reader resuming after a cursor never misses an
+    /// event that reused it.
     private static let insertEvent = HotSQL("""
-        INSERT INTO event(kind, session, branch, version, at, actor, message, changes, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO event(cursor, kind, session, branch, version, at, actor, message, changes, detail)
+        VALUES (max(coalesce((SELECT max(cursor) FROM event), 0), coalesce((SELECT max(through) FROM event_trim), 0)) + 1,
+                ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
 }
 

@@ -262,7 +262,8 @@ private struct SessionImporter {
                   value["createdBy"]?.stringValue, try string(value, "updatedAt"), value["updatedBy"]?.stringValue,
                   value["deletedAt"]?.stringValue, value["deletedBy"]?.stringValue, stored.delta, stored.delta == nil ? nil : base?.rowID, stored.chainBytes, stored.keyframeBytes,
                   stored.blobs.count])
-        try Blobs.setReferences(of: db.lastInsertedRowID, to: stored.blobs, in: db)
-        written[versionID] = (key, db.lastInsertedRowID, data, stored.chainBytes, stored.keyframeBytes)
+        let rowID = db.lastInsertedRowID
+        try Blobs.hold(stored.blobs, in: db)
+        written[versionID] = (key, rowID, data, stored.chainBytes, stored.keyframeBytes)
     }
 }

@@ -240,6 +240,57 @@ enum StoreSchema {
                 ALTER TABLE entity_version ADD COLUMN blobs INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        migrator.registerMigration("v10: event cursors without AUTOINCREMENT") { db in
+            try db.execute(sql: """
+                -- AUTOINCREMENT wrote sqlite_sequence, one page more, in every commit. Events are only
+                -- ever removed through event_trim, which keeps the highest cursor removed, so the next
+                -- cursor follows the greater of that and the highest kept (`Database.appendEvent`).
+                CREATE TABLE event_v10(
+                    cursor INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    session TEXT NOT NULL,
+                    branch TEXT,
+                    version INTEGER,
+                    at TEXT NOT NULL,
+                    actor TEXT,
+                    message TEXT,
+                    changes TEXT,
+                    detail TEXT
+                );
+                INSERT INTO event_v10 SELECT cursor, kind, session, branch, version, at, actor, message, changes, detail FROM event;
+                DROP TABLE event;
+                ALTER TABLE event_v10 RENAME TO event;
+                CREATE INDEX event_by_session ON event(session, cursor);
+                CREATE INDEX event_trim_through ON event_trim(through);
+                """)
+        }
+        migrator.registerMigration("v11: blobs count their references") { db in
+            // The blobs a removed or rewritten row's stored text referred to: its objects that are
+            // exactly {"$bytes": id} (user data cannot hold one: `$bytes` must be base64 there).
+            let released = """
+                SELECT value FROM json_tree(coalesce(old.delta, old.data)) WHERE key = '$bytes' AND type = 'integer'
+                    AND json_extract(coalesce(old.delta, old.data), path) = json_object('$bytes', value)
+                """
+            try db.execute(sql: """
+                -- blob_ref and its index were two pages more in every commit that wrote bytes. A blob
+                -- now counts the rows whose stored text refers to it; a row refers to each blob once.
+                ALTER TABLE blob ADD COLUMN refs INTEGER NOT NULL DEFAULT 0;
+                UPDATE blob SET refs = (SELECT count(*) FROM blob_ref WHERE blob_id = blob.id);
+                DROP TRIGGER blob_unreferenced;
+                DROP TABLE blob_ref;
+                -- Whatever removes a row (purge, compaction, branch and session deletion, cascades) or
+                -- rewrites its stored text releases the blobs the text referred to; the last release
+                -- removes the blob. The writer counts a row's new references first (`Blobs.hold`).
+                CREATE TRIGGER blob_released_by_delete AFTER DELETE ON entity_version WHEN old.blobs > 0 BEGIN
+                    UPDATE blob SET refs = refs - 1 WHERE id IN (\(released));
+                    DELETE FROM blob WHERE refs <= 0 AND id IN (\(released));
+                END;
+                CREATE TRIGGER blob_released_by_rewrite AFTER UPDATE OF data, delta ON entity_version WHEN old.blobs > 0 BEGIN
+                    UPDATE blob SET refs = refs - 1 WHERE id IN (\(released));
+                    DELETE FROM blob WHERE refs <= 0 AND id IN (\(released));
+                END;
+                """)
+        }
         return migrator
     }
 }
