@@ -46,6 +46,9 @@ struct MigrationTests {
         #expect(try await f.get("Chat", "c", at: 31)?.data["messages"]?.arrayValue?.count == 30)
         let deltas = try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_version WHERE delta IS NOT NULL") }
         #expect(deltas == 10)
+        // The lineage, found through its entity since v12, holds the old rows and the new.
+        let lineage = try store.lineage(session: "s", lineageId: "lineage", type: nil, id: nil, at: ReadPosition(session: "s"))
+        #expect(lineage.versions.map(\.version) == Array(1...40))
     }
 }
 

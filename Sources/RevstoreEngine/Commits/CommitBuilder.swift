@@ -448,6 +448,9 @@ struct CommitBuilder {
             ])
         let rowID = db.lastInsertedRowID
         try Blobs.hold(stored.blobs, in: db)
+        if row.lineageID != before?.lineageID {
+            try db.run(Self.noteLineage, [key, row.lineageID])
+        }
         EntityData.cache.remember(rowID: rowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
         return Change(type: entity.type, id: entity.id, change: change, version: row.number, versionId: versionID)
     }
@@ -458,6 +461,7 @@ struct CommitBuilder {
         """)
     private static let setHead = HotSQL("UPDATE branch SET head = ? WHERE id = ?")
     private static let insertEntity = HotSQL("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)")
+    private static let noteLineage = HotSQL("INSERT OR IGNORE INTO lineage(entity_key, lineage_id) VALUES (?, ?)")
     private static let closeRow = HotSQL("UPDATE entity_version SET valid_to = ? WHERE id = ?")
     private static let insertRow = HotSQL("""
         INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,

@@ -244,6 +244,7 @@ private struct SessionImporter {
         let data = try field(value, "data").canonicalized
         let versionID = renew(try string(value, "versionId"))
         let parent = renew(value["parentVersionId"]?.stringValue)
+        let lineageID = try string(value, "lineageId")
         // Stored by the usual rule: a delta from the version it was derived from, while the chain is short.
         var base: (rowID: Int64, form: EntityData.Base)?
         if let parent, let written = written[parent], written.key == key {
@@ -257,13 +258,14 @@ private struct SessionImporter {
                 delta, base_id, chain_bytes, keyframe_bytes, blobs)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [key, type, try branchID(value, "branch"), try integer(value, "validFrom"), value["validTo"]?.intValue,
-                  try integer(value, "number"), try string(value, "change"), versionID, parent, try string(value, "lineageId"),
+                  try integer(value, "number"), try string(value, "change"), versionID, parent, lineageID,
                   stored.data, value["deleted"]?.boolValue ?? false, try string(value, "createdAt"), try integer(value, "createdAtVersion"),
                   value["createdBy"]?.stringValue, try string(value, "updatedAt"), value["updatedBy"]?.stringValue,
                   value["deletedAt"]?.stringValue, value["deletedBy"]?.stringValue, stored.delta, stored.delta == nil ? nil : base?.rowID, stored.chainBytes, stored.keyframeBytes,
                   stored.blobs.count])
         let rowID = db.lastInsertedRowID
         try Blobs.hold(stored.blobs, in: db)
+        try db.run("INSERT OR IGNORE INTO lineage(entity_key, lineage_id) VALUES (?, ?)", [key, lineageID])
         written[versionID] = (key, rowID, data, stored.chainBytes, stored.keyframeBytes)
     }
 }

@@ -291,6 +291,22 @@ enum StoreSchema {
                 END;
                 """)
         }
+        migrator.registerMigration("v12: lineages by entity") { db in
+            try db.execute(sql: """
+                -- The lineages each entity has versions of, written when an entity's row takes a
+                -- lineage its previous row did not have (creation, fork, import). The index on
+                -- entity_version(lineage_id) it replaces was one page more in every commit, as an
+                -- entity's updates land in the middle of it. A lineage is found through the
+                -- session's entities, one seek each.
+                CREATE TABLE lineage(
+                    entity_key INTEGER NOT NULL REFERENCES entity(key) ON DELETE CASCADE,
+                    lineage_id TEXT NOT NULL,
+                    PRIMARY KEY(entity_key, lineage_id)
+                ) WITHOUT ROWID;
+                INSERT INTO lineage(entity_key, lineage_id) SELECT DISTINCT entity_key, lineage_id FROM entity_version;
+                DROP INDEX entity_version_lineage;
+                """)
+        }
         return migrator
     }
 }

@@ -172,8 +172,9 @@ extension Store {
                 lineage = row.lineageID
             }
             let rows = try db.fetchAll(EntityVersionRow.self, """
-                SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
-                WHERE v.lineage_id = ? AND e.session_id = ? ORDER BY v.id
+                SELECT \(EntityVersionRow.columns) FROM entity e JOIN lineage l ON l.entity_key = e.key AND l.lineage_id = ?
+                JOIN entity_version v ON v.entity_key = e.key AND v.lineage_id = l.lineage_id
+                WHERE e.session_id = ? ORDER BY v.id
                 """, [lineage!, resolved.session.id])
             if rows.isEmpty {
                 throw EngineError.notFound("lineage", ["lineageId": .string(lineage!)], "\"\(lineage!)\" in session \"\(session)\"")
