@@ -103,3 +103,22 @@ async def test_pages_read_everything_at_one_version(db):
     for n in range(4):
         await db.session_create(f"t{n}")
     assert [s.session async for s in db.iter_sessions(page_size=2)] == ["s", "t0", "t1", "t2", "t3"]
+
+
+def test_a_request_larger_than_the_pipe_stays_ahead_of_the_requests_sent_after_it(binary):
+    """The caller writes what the pipe takes at once and the writer thread the rest; requests
+    sent meanwhile queue behind it whole, so the server reads every line intact and in order."""
+    from revstore._connection import Connection
+
+    connection = Connection.spawn(["--memory"], binary=binary)
+    try:
+        text = "x" * (4 << 20)
+        connection.send("session/create", {"session": "s"})
+        put = connection.send("entity/put", {"session": "s", "type": "Note", "id": "big", "data": {"text": text}})[1]
+        sizes = [connection.send("entity/get", {"session": "s", "type": "Note", "id": "big"})[1] for _ in range(3)]
+        pings = [connection.send("ping")[1] for _ in range(100)]
+        assert put.result(timeout=60)["entity"]["version"] == 1
+        assert [len(get.result(timeout=60)["entity"]["data"]["text"]) for get in sizes] == [len(text)] * 3
+        assert [ping.result(timeout=60) for ping in pings] == [{}] * 100
+    finally:
+        connection.stop()

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import queue
+import select
 import shutil
 import subprocess
 import threading
@@ -53,8 +54,10 @@ def find_binary(binary: str | os.PathLike[str] | None = None) -> str:
 class Connection:
     """Owns one revstore child process and multiplexes calls over its stdin/stdout.
 
-    It belongs to no event loop: a writer thread writes requests in the order they were made,
-    and a reader thread reads replies and resolves each call's ``concurrent.futures.Future``.
+    It belongs to no event loop: requests go out in the order they were made, each written by
+    the thread that makes it while the pipe takes it whole (a hand-off to another thread costs a
+    wake-up and a wait for the GIL, per call), else by a writer thread, so a caller never blocks;
+    a reader thread reads replies and resolves each call's ``concurrent.futures.Future``.
     So one connection serves any number of threads and event loops at once: an async caller
     awaits its future on its own loop, a blocking caller waits on it. Notifications for
     subscriptions go, on the reader thread, to the handler registered for their subscription.
@@ -72,6 +75,12 @@ class Connection:
         self._on_result: dict[int, Callable[[Any], None]] = {}
         self._subscribers: dict[str, Callable[[dict[str, Any]], None]] = {}
         self._outgoing: queue.SimpleQueue[Optional[bytes]] = queue.SimpleQueue()
+        # Lines handed to the writer thread and not yet written: while any is, later ones queue too.
+        self._queued = 0
+        self._write_lock = threading.Lock()
+        assert process.stdin is not None
+        self._stdin_fd = process.stdin.fileno()
+        os.set_blocking(self._stdin_fd, False)
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=50)
         self._exit_error: Optional[ServerExitedError] = None
         self._exited = threading.Event()
@@ -124,14 +133,14 @@ class Connection:
         ``on_result`` runs on the reader thread as the result is read, before later messages."""
         with self._lock:
             message, request = self._register(method, params, on_result)
-            self._outgoing.put(_line(message))
+            self._write(_line(message))
         return request
 
     def send_batch(self, calls: Sequence[tuple[str, Optional[dict[str, Any]]]]) -> list[tuple[int, "concurrent.futures.Future[Any]"]]:
         """Queues ``calls`` as one JSON-RPC batch (one line), each with its own future."""
         with self._lock:
             registered = [self._register(method, params, None) for method, params in calls]
-            self._outgoing.put(_line([message for message, _ in registered]))
+            self._write(_line([message for message, _ in registered]))
         return [request for _, request in registered]
 
     def _register(self, method: str, params: dict[str, Any] | None, on_result: Callable[[Any], None] | None
@@ -157,7 +166,7 @@ class Connection:
             message["params"] = params
         with self._lock:
             if self._exit_error is None and not self._closed:
-                self._outgoing.put(_line(message))
+                self._write(_line(message))
 
     def _forget(self, request_id: int) -> None:
         with self._lock:
@@ -172,18 +181,40 @@ class Connection:
     def remove_subscriber(self, subscription: str) -> None:
         self._subscribers.pop(subscription, None)
 
+    def _write(self, line: bytes) -> None:
+        """Writes ``line`` on the calling thread when nothing queued is ahead of it, as far as the
+        pipe takes it at once; queues the rest for the writer thread. Called with the lock held."""
+        with self._write_lock:
+            if not self._queued:
+                try:
+                    written = os.write(self._stdin_fd, line)
+                except BlockingIOError:
+                    written = 0
+                except OSError:
+                    return  # the server is gone; the reader reports it
+                if written == len(line):
+                    return
+                line = line[written:]
+            self._queued += 1
+            self._outgoing.put(line)
+
     # The threads
 
     def _write_stdin(self) -> None:
         stdin = self._process.stdin
         assert stdin is not None
         while (line := self._outgoing.get()) is not None:
+            view = memoryview(line)
             try:
-                view = memoryview(line)
                 while view:
-                    view = view[stdin.write(view):]
+                    try:
+                        view = view[os.write(self._stdin_fd, view):]
+                    except BlockingIOError:
+                        select.select([], [self._stdin_fd], [])
             except OSError:
                 break  # the server is gone; the reader reports it
+            with self._write_lock:
+                self._queued -= 1
         try:
             stdin.close()
         except OSError:
