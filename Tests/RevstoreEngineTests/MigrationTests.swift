@@ -95,6 +95,8 @@ struct BlobMigrationTests {
                 INSERT INTO branch(id, session_id, name, head, base_branch_id, base_version, created_at) VALUES (1, 1, 'main', 3, NULL, 0, '2026-01-01T00:00:00.000Z');
                 INSERT INTO entity(key, session_id, type, entity_id) VALUES (1, 1, 'File', 'a'), (2, 1, 'File', 'b');
                 INSERT INTO blob(id, hash, bytes) VALUES (1, 0, x'0001'), (2, 0, x'0203');
+                INSERT INTO version(branch_id, number, created_at, metadata, change_count)
+                    VALUES (1, 1, '', '{}', 0), (1, 2, '', '{}', 2), (1, 3, '', '{}', 1);
                 """)
             // a refers to blob 1, then 2; b to blob 1, and holds an ordinary object with a `$bytes` member.
             for (row, key, version, data) in [(1, 1, 2, #"{"c":{"$bytes":1}}"#), (2, 2, 2, #"{"c":{"$bytes":1},"o":{"$bytes":2,"x":1}}"#), (3, 1, 3, #"{"c":{"$bytes":2}}"#)] {

@@ -11,8 +11,8 @@ extension Store {
             if try db.fetchOne(Bool.self, "SELECT 1 FROM branch WHERE session_id = ? AND name = ?", [base.session.id, name]) == true {
                 throw EngineError(.alreadyExists, "Branch \"\(name)\" already exists.", ["kind": "branch", "session": .string(session), "branch": .string(name)])
             }
-            try db.run("INSERT INTO branch(session_id, name, head, base_branch_id, base_version, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       [base.session.id, name, base.version, base.branch.id, base.version, Timestamp.now()])
+            try db.run("INSERT INTO branch(session_id, name, base_branch_id, base_version, created_at) VALUES (?, ?, ?, ?, ?)",
+                       [base.session.id, name, base.branch.id, base.version, Timestamp.now()])
             try db.appendEvent(.branchCreated, session: session, branch: name, version: base.version,
                                detail: ["from": ["branch": .string(base.branch.name), "version": .integer(base.version)]])
             return try Self.branch(try db.branchRow(session: base.session, name: name), session: base.session, in: db)

@@ -267,7 +267,6 @@ struct CommitBuilder {
             changes.append(try write(entity, change: kind, version: version))
         }
         try db.run(Self.insertVersion, [branch.id, version, now, actor, message, (metadata ?? .object([:])).canonicalText, turn, changes.count])
-        try db.run(Self.setHead, [version, branch.id])
         try db.appendEvent(.committed, session: session.name, branch: branch.name, version: version, actor: actor, message: message,
                            changes: changes, detail: turn.map { ["turn": .string($0)] })
         return CommitResult(session: session.name, branch: branch.name, version: version, created: true, changes: changes)
@@ -459,7 +458,6 @@ struct CommitBuilder {
         INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """)
-    private static let setHead = HotSQL("UPDATE branch SET head = ? WHERE id = ?")
     private static let insertEntity = HotSQL("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)")
     private static let noteLineage = HotSQL("INSERT OR IGNORE INTO lineage(entity_key, lineage_id) VALUES (?, ?)")
     private static let closeRow = HotSQL("UPDATE entity_version SET valid_to = ? WHERE id = ?")

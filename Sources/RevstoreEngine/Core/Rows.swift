@@ -41,7 +41,11 @@ struct BranchRow: ColumnRecord, Sendable {
         createdAt = row.text(6)
     }
 
-    static let columns = "branch.id, branch.session_id, branch.name, branch.head, branch.base_branch_id, branch.base_version, branch.created_at"
+    static let columns = "branch.id, branch.session_id, branch.name, \(head), branch.base_branch_id, branch.base_version, branch.created_at"
+
+    /// A branch's head, over a table `branch`: its newest version, or the version it was made at
+    /// while it has none of its own. One seek of the version key, so a commit writes no branch row.
+    static let head = "coalesce((SELECT max(number) FROM version WHERE branch_id = branch.id), branch.base_version)"
 }
 
 /// A session and one of its branches, read in one seek.

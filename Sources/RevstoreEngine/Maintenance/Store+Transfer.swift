@@ -34,7 +34,7 @@ extension Store {
             "revstoreExport": .integer(Self.exportFormat), "session": .string(session.name), "createdAt": .string(session.createdAt),
             "metadata": try JSONParser.parse(session.metadata), "defaultBranch": .string(session.defaultBranch),
         ]]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM branch WHERE session_id = ? ORDER BY id", arguments: [session.id]) {
+        for row in try Row.fetchAll(db, sql: "SELECT *, \(BranchRow.head) AS head FROM branch WHERE session_id = ? ORDER BY id", arguments: [session.id]) {
             lines.append(["branch": ["name": text(row, "name"), "head": .integer(row["head"]), "baseBranch": branch(row["base_branch_id"]),
                                      "baseVersion": .integer(row["base_version"]), "createdAt": text(row, "created_at")]])
         }
@@ -192,9 +192,9 @@ private struct SessionImporter {
         case "branch":
             let name = try string(value, "name")
             let baseID = value["baseBranch"]?.isNull == false ? try branchID(value, "baseBranch") : nil
-            try db.run("INSERT INTO branch(session_id, name, head, base_branch_id, base_version, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       [sessionID, name, try integer(value, "head"), baseID,
-                        try integer(value, "baseVersion"), try string(value, "createdAt")])
+            // Its head follows from the versions imported after it.
+            try db.run("INSERT INTO branch(session_id, name, base_branch_id, base_version, created_at) VALUES (?, ?, ?, ?, ?)",
+                       [sessionID, name, baseID, try integer(value, "baseVersion"), try string(value, "createdAt")])
             branches[name] = db.lastInsertedRowID
         case "version":
             let review = try field(value, "review")

@@ -307,6 +307,12 @@ enum StoreSchema {
                 DROP INDEX entity_version_lineage;
                 """)
         }
+        migrator.registerMigration("v13: branch heads from their versions") { db in
+            // A branch's head is its newest version (`BranchRow.head`): versions are only ever
+            // added, one past the head, and removed only with their session. Keeping it in the
+            // branch row was one page more in every commit.
+            try db.execute(sql: "ALTER TABLE branch DROP COLUMN head")
+        }
         return migrator
     }
 }

@@ -17,7 +17,7 @@ extension Store {
             let now = Timestamp.now()
             try db.run("INSERT INTO session(name, created_at, metadata, default_branch) VALUES (?, ?, ?, 'main')", [name, now, (metadata ?? .object([:])).canonicalText])
             let sessionID = db.lastInsertedRowID
-            try db.run("INSERT INTO branch(session_id, name, head, base_branch_id, base_version, created_at) VALUES (?, 'main', 1, NULL, 0, ?)", [sessionID, now])
+            try db.run("INSERT INTO branch(session_id, name, base_branch_id, base_version, created_at) VALUES (?, 'main', NULL, 0, ?)", [sessionID, now])
             try db.run("INSERT INTO version(branch_id, number, created_at, metadata, change_count) VALUES (?, 1, ?, '{}', 0)", [db.lastInsertedRowID, now])
             try db.appendEvent(.sessionCreated, session: name, branch: "main", version: 1)
             return try Self.session(try db.sessionRow(name), in: db)
@@ -67,7 +67,7 @@ extension Store {
     }
 
     static func session(_ row: SessionRow, in db: Database) throws -> Session {
-        let head = try db.fetchOne(Int.self, "SELECT head FROM branch WHERE session_id = ? AND name = ?", [row.id, row.defaultBranch]) ?? 1
+        let head = try db.fetchOne(Int.self, "SELECT \(BranchRow.head) FROM branch WHERE session_id = ? AND name = ?", [row.id, row.defaultBranch]) ?? 1
         return Session(name: row.name, createdAt: row.createdAt, metadata: (try? JSONParser.parse(row.metadata)) ?? .object([:]),
                        defaultBranch: row.defaultBranch, version: head)
     }
