@@ -203,6 +203,9 @@ class Connection:
     def _write_stdin(self) -> None:
         stdin = self._process.stdin
         assert stdin is not None
+        # poll, not select: select cannot wait on a descriptor numbered past 1023.
+        writable = select.poll()
+        writable.register(self._stdin_fd, select.POLLOUT)
         while (line := self._outgoing.get()) is not None:
             view = memoryview(line)
             try:
@@ -210,7 +213,7 @@ class Connection:
                     try:
                         view = view[os.write(self._stdin_fd, view):]
                     except BlockingIOError:
-                        select.select([], [self._stdin_fd], [])
+                        writable.poll()
             except OSError:
                 break  # the server is gone; the reader reports it
             with self._write_lock:
