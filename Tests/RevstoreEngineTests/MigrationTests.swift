@@ -4,17 +4,25 @@ import GRDB
 import RevstoreJSON
 import Testing
 
+/// A store file that the schema up to `migration` made, holding the rows `write` inserts as
+/// that release wrote them, opened (so migrated to today's schema) by a `Store`.
+func migratedStore(from migration: String, _ write: (Database) throws -> Void) throws -> Store {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-migration-\(UUID().uuidString).sqlite").path
+    let old = try DatabaseQueue(path: path)
+    try StoreSchema.migrator.migrate(old, upTo: migration)
+    try old.write(write)
+    try old.close()
+    return try Store(StoreConfiguration(location: .file(path)))
+}
+
 /// Stores written before a migration open and keep working after it (append-only migrations).
 @Suite("Migrations")
 struct MigrationTests {
     @Test("a store written before keyframes and deltas reads exactly, then takes appends as deltas")
     func beforeDeltas() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-migration-\(UUID().uuidString).sqlite").path
-        // The schema as the release before deltas left it, with rows as that release wrote them.
-        let old = try DatabaseQueue(path: path)
-        try StoreSchema.migrator.migrate(old, upTo: "v4: event feed")
         let messages = (0..<30).map { JSONValue.string("message \($0) " + String(repeating: "x", count: 60)) }
-        try await old.write { db in
+        // The schema as the release before deltas left it.
+        let store = try migratedStore(from: "v4: event feed") { db in
             try db.execute(sql: """
                 INSERT INTO session(id, name, created_at, metadata, default_branch) VALUES (1, 's', '2026-01-01T00:00:00.000Z', '{}', 'main');
                 INSERT INTO branch(id, session_id, name, head, base_branch_id, base_version, created_at) VALUES (1, 1, 'main', 31, NULL, 0, '2026-01-01T00:00:00.000Z');
@@ -31,9 +39,6 @@ struct MigrationTests {
                     """, arguments: [version, version, version, version - 1, version == 2 ? "created" : "updated", "v\(version)", data])
             }
         }
-        try old.close()
-
-        let store = try Store(StoreConfiguration(location: .file(path)))
         defer { store.close() }
         let f = Fixture(store: store, session: "s")
         for version in [2, 16, 31] {
@@ -56,10 +61,7 @@ struct MigrationTests {
 struct EventFeedMigrationTests {
     @Test("events written with AUTOINCREMENT keep their cursors, and new ones follow every cursor used, trimmed ones too")
     func cursorsWithoutAutoincrement() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-migration-\(UUID().uuidString).sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try StoreSchema.migrator.migrate(old, upTo: "v9: bytes as blobs")
-        try await old.write { db in
+        let store = try migratedStore(from: "v9: bytes as blobs") { db in
             for n in 1...5 {
                 try db.execute(sql: "INSERT INTO event(kind, session, at) VALUES ('sessionCreated', ?, '2026-01-01T00:00:00.000Z')", arguments: ["s\(n)"])
             }
@@ -67,9 +69,6 @@ struct EventFeedMigrationTests {
             try db.trimEvents(session: "s4")
             try db.trimEvents(session: "s5")
         }
-        try old.close()
-
-        let store = try Store(StoreConfiguration(location: .file(path)))
         defer { store.close() }
         let (kept, _) = try store.feed(session: nil, since: nil, limit: 10)
         #expect(kept.map(\.cursor) == [1, 2, 3])
@@ -86,10 +85,7 @@ struct EventFeedMigrationTests {
 struct BlobMigrationTests {
     @Test("blobs listed in blob_ref count their rows, and still go with the last row that refers to them")
     func referencesBecomeCounts() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-migration-\(UUID().uuidString).sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try StoreSchema.migrator.migrate(old, upTo: "v10: event cursors without AUTOINCREMENT")
-        try await old.write { db in
+        let store = try migratedStore(from: "v10: event cursors without AUTOINCREMENT") { db in
             try db.execute(sql: """
                 INSERT INTO session(id, name, created_at, metadata, default_branch) VALUES (1, 's', '2026-01-01T00:00:00.000Z', '{}', 'main');
                 INSERT INTO branch(id, session_id, name, head, base_branch_id, base_version, created_at) VALUES (1, 1, 'main', 3, NULL, 0, '2026-01-01T00:00:00.000Z');
@@ -107,9 +103,6 @@ struct BlobMigrationTests {
                 try db.execute(sql: "INSERT INTO blob_ref(row_id, blob_id) VALUES (?, ?)", arguments: [row, row == 3 ? 2 : 1])
             }
         }
-        try old.close()
-
-        let store = try Store(StoreConfiguration(location: .file(path)))
         defer { store.close() }
         func refs() throws -> [Int: Int] {
             try store.read { db in Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, refs FROM blob").map { ($0["id"], $0["refs"]) }) }
@@ -142,18 +135,13 @@ struct IndexMigrationTests {
 
     @Test("a store with indexes named the old way gets every declared index under its new name")
     func oldNamesAreReplaced() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-index-\(UUID().uuidString).sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try StoreSchema.migrator.migrate(old, upTo: "v6: trimmed feed")
-        try await old.write { db in
+        let store = try migratedStore(from: "v6: trimmed feed") { db in
             try db.execute(sql: """
                 INSERT INTO type_def(name, definition, revision, created_at, updated_at)
                 VALUES ('User', '{"fields":{"email":{"index":true,"type":"string"}},"strict":false}', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
                 CREATE INDEX "field_User_email" ON entity_version(json_extract(data, '$."email"')) WHERE type = 'User';
                 """)
         }
-        try old.close()
-        let store = try Store(StoreConfiguration(location: .file(path)))
         defer { store.close() }
         #expect(try await Self.indexNames(store) == ["field_4_User_email"])
     }
