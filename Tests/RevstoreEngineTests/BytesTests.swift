@@ -47,6 +47,34 @@ import Testing
         #expect(try await f.get("File", "a")?.data["more"] == Self.picture)
     }
 
+    @Test("a small list of bytes values grows by deltas: a version counts a reference to its new blob, not to every one")
+    func aGrowingListOfBytesIsStoredAsDeltas() async throws {
+        let f = try await Fixture()
+        let empty = try await f.commit([f.put("Chat", "c", ["messages": []])]).version
+        let appends = 40
+        var messages: [JSONValue] = []
+        for n in 0..<appends {
+            let message = JSONValue.bytes(Array("message \(n)".utf8))
+            messages.append(message)
+            try await f.commit([.jsonPatch(type: "Chat", id: "c", operations: [["op": "add", "path": "/messages/-", "value": message]], ifVersion: nil)])
+        }
+        // The whole list is a few hundred bytes of blob references in stored text: under the
+        // size below which an entity without bytes is always stored whole.
+        let longest = try f.store.read { db in try Int.fetchOne(db, sql: "SELECT max(keyframe_bytes) FROM entity_version")! }
+        #expect(longest < EntityData.smallestDeltaEntity)
+        let counts = try await DeltaStorageTests.storedCounts(f.store)
+        #expect(counts.deltas > counts.keyframes, "\(counts)")
+        // Whole rows would count 1 + 2 + … + 40 = 820 references.
+        let blobs = try Self.blobs(f.store)
+        #expect(blobs.count == appends)
+        #expect(blobs.references <= 3 * appends, "\(blobs)")
+        EntityData.cache.removeAll()
+        for count in [0, 15, appends] {
+            #expect(try await f.get("Chat", "c", at: empty + count)?.data == ["messages": .array(Array(messages.prefix(count)))], "\(count) appended")
+        }
+        #expect(try f.store.integrityCheck() == [])
+    }
+
     @Test func malformedBytesAreRefusedWithTheirPath() async throws {
         let f = try await Fixture()
         for bad: JSONValue in [["$bytes": "aGk"], ["$bytes": "aG k="], ["$bytes": "aGl="], ["$bytes": 3], ["$bytes": "-_8="]] {

@@ -9,8 +9,11 @@ import RevstoreJSON
 /// nearest row still in the cache; every connection reaches this through the SQL function
 /// `revstore_data(id, version_id)`, so every query sees whole data.
 enum EntityData {
-    /// Entities smaller than this are always stored whole: a delta would save little, and whole
-    /// rows keep queries over small entities free of any rebuilding.
+    /// Entities whose stored text is smaller than this are stored whole, unless they hold bytes:
+    /// a delta would save little, and whole rows keep queries over small entities free of any
+    /// rebuilding. Bytes values shrink to blob references in stored text, so a list of bytes
+    /// stays small there however long it grows, while every whole row of it counts a reference
+    /// to each of its blobs: one more write per element, per version.
     static let smallestDeltaEntity = 1024
     /// A delta is written while the deltas since the chain's keyframe stay within this many
     /// times the keyframe's size; past it, a new keyframe. For a growing entity the keyframes
@@ -46,11 +49,12 @@ enum EntityData {
     }
 
     /// How `data` is stored: a delta from `base` while the chain since its keyframe stays within
-    /// `deltaRatio` times the keyframe, else whole. Blobs it names for the first time are written.
+    /// `deltaRatio` times the keyframe (for an entity not too small, `smallestDeltaEntity`),
+    /// else whole. Blobs it names for the first time are written.
     /// `indexed` data (of a type with indexed fields) is stored whole with its bytes inline:
     /// SQLite's indexes read the stored text.
     static func storedForm(of data: JSONValue, after base: Base?, indexed: Bool, in db: Database) throws -> StoredForm {
-        if !indexed, let base, base.keyframeBytes >= smallestDeltaEntity {
+        if !indexed, let base, base.keyframeBytes >= smallestDeltaEntity || data.containsBytes {
             let delta = try Blobs.storedText(of: .array(base.value.delta(to: data)), in: db)
             let chainBytes = base.chainBytes + delta.text.utf8.count
             if chainBytes <= deltaRatio * base.keyframeBytes {
