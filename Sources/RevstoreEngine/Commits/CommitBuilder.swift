@@ -448,7 +448,7 @@ struct CommitBuilder {
         let rowID = db.lastInsertedRowID
         try Blobs.hold(stored.blobs, in: db)
         if row.lineageID != before?.lineageID {
-            try db.run(Self.noteLineage, [key, row.lineageID])
+            try db.noteLineage(entityKey: key, lineageID: row.lineageID)
         }
         EntityData.cache.remember(rowID: rowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
         return Change(type: entity.type, id: entity.id, change: change, version: row.number, versionId: versionID)
@@ -459,7 +459,6 @@ struct CommitBuilder {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """)
     private static let insertEntity = HotSQL("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)")
-    private static let noteLineage = HotSQL("INSERT OR IGNORE INTO lineage(entity_key, lineage_id) VALUES (?, ?)")
     private static let closeRow = HotSQL("UPDATE entity_version SET valid_to = ? WHERE id = ?")
     private static let insertRow = HotSQL("""
         INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,
@@ -477,4 +476,14 @@ struct CommitBuilder {
         let indexed = try !(definition(of: entity.type)?.indexedFields.isEmpty ?? true)
         return try EntityData.storedForm(of: data, after: base, indexed: indexed, in: db)
     }
+}
+
+extension Database {
+    /// Notes that the entity has versions in `lineageID` (table `lineage`), for an entity row
+    /// written with a lineage its previous row did not have: created, forked or imported.
+    func noteLineage(entityKey: Int64, lineageID: String) throws {
+        try run(Self.insertLineage, [entityKey, lineageID])
+    }
+
+    private static let insertLineage = HotSQL("INSERT OR IGNORE INTO lineage(entity_key, lineage_id) VALUES (?, ?)")
 }

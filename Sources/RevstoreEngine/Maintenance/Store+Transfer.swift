@@ -265,7 +265,7 @@ private struct SessionImporter {
                   stored.blobs.count])
         let rowID = db.lastInsertedRowID
         try Blobs.hold(stored.blobs, in: db)
-        try db.run("INSERT OR IGNORE INTO lineage(entity_key, lineage_id) VALUES (?, ?)", [key, lineageID])
+        try db.noteLineage(entityKey: key, lineageID: lineageID)
         written[versionID] = (key, rowID, data, stored.chainBytes, stored.keyframeBytes)
     }
 }
