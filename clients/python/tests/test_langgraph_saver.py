@@ -113,3 +113,35 @@ def test_processes_share_one_store(tmp_path):
         for i in range(4):
             listed = list(saver.list({"configurable": {"thread_id": f"thread-{i}"}}))
             assert [t.checkpoint["channel_values"]["n"] for t in listed] == list(reversed(range(40)))
+
+
+class RacingConnection:
+    """A saver's connection on which another thread's `put` creates the session just before
+    this saver's own `session/create` reaches the server."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.raced = False
+
+    def send(self, method, params=None, **options):
+        if method == "session/create" and not self.raced:
+            self.raced = True
+            self.connection.send(method, params)[1].result()
+        return self.connection.send(method, params, **options)
+
+    def send_batch(self, calls):
+        return self.connection.send_batch(calls)
+
+
+def test_writes_saved_while_another_thread_creates_the_session(tmp_path):
+    # LangGraph may save a step's writes before its checkpoint, whose `put` runs on another thread.
+    with RevstoreSaver.from_conn_string(str(tmp_path / "store.sqlite"), binary=BINARY) as saver:
+        checkpoint = empty_checkpoint()
+        racing = RacingConnection(saver._connection)
+        saver._connection = racing
+        saver.put_writes({"configurable": {"thread_id": "t", "checkpoint_ns": "", "checkpoint_id": checkpoint["id"]}},
+                         [("channel", "value")], "task")
+        assert racing.raced
+        saver._connection = racing.connection
+        saved = saver.put({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}, checkpoint, {}, {})
+        assert saver.get_tuple(saved).pending_writes == [("task", "channel", "value")]

@@ -410,7 +410,10 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
         try:
             yield Call("commit", {"session": thread_id, "branch": branch, "ops": ops})
         except NotFoundError:
-            yield Call("session/create", {"session": thread_id})
+            # LangGraph may save a step's writes while its checkpoint is still being saved on
+            # another thread, whose `put` may create the thread's session first.
+            with contextlib.suppress(AlreadyExistsError):
+                yield Call("session/create", {"session": thread_id})
             yield Call("commit", {"session": thread_id, "ops": ops})
 
     # Removal
