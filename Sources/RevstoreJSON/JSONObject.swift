@@ -34,6 +34,12 @@ public struct JSONObject: Sendable, Hashable {
         return members.keys.sorted().map(\.string)
     }
 
+    /// The members in code point order of their keys: what the writer emits.
+    var sortedMembers: [(key: CodePointString, value: JSONValue)] {
+        if members.count < 2 { return members.map { ($0.key, $0.value) } }
+        return members.sorted { $0.key < $1.key }
+    }
+
     /// The keys as code point strings, for sets of keys that must not merge equivalent ones.
     public var codePointKeys: Dictionary<CodePointString, JSONValue>.Keys { members.keys }
 

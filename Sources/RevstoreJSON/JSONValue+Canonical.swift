@@ -3,11 +3,22 @@ extension JSONValue {
     /// (`1`, `1.0`, `1e0`) serialize to the same bytes. With the writer's sorted keys, two values
     /// are equal exactly when their canonical texts are.
     public var canonicalized: JSONValue {
-        switch self {
+        if isCanonical { return self }
+        return switch self {
         case .number(let n): .number(n.canonical)
         case .array(let elements): .array(elements.map(\.canonicalized))
         case .object(let members): .object(members.mapValues(\.canonicalized))
         default: self
+        }
+    }
+
+    /// Whether every number is already in its canonical spelling: found without copying.
+    private var isCanonical: Bool {
+        switch self {
+        case .number(let n): n.isCanonical
+        case .array(let elements): elements.allSatisfy(\.isCanonical)
+        case .object(let members): members.values.allSatisfy(\.isCanonical)
+        default: true
         }
     }
 
@@ -48,20 +59,22 @@ extension JSONValue {
 
     /// Compact, key-sorted, number-normalized JSON text.
     public var canonicalText: String {
-        String(decoding: JSONWriter.encode(canonicalized), as: UTF8.self)
+        var writer = JSONWriter()
+        writer.writeCanonical(self)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
 
 extension JSONNumber {
     /// Integers as plain digits (no `-0`), other numbers in Swift's shortest round-trip form.
     public var canonical: JSONNumber {
-        if isIntegerLiteral {
-            if literal == "-0" { return JSONNumber(0) }
-            if let i = Int(literal) { return JSONNumber(i) }
-            return self  // beyond 64 bits: keep the digits
-        }
+        // A JSON integer literal has no sign but `-`, no leading zero: its digits are canonical
+        // (beyond 64 bits too), all but `-0`'s.
+        if isIntegerLiteral { return literal == "-0" ? JSONNumber(0) : self }
         let d = doubleValue
         if d == d.rounded(.towardZero), abs(d) < 9.007199254740992e15 { return JSONNumber(Int(d)) }
         return JSONNumber(d)
     }
+
+    var isCanonical: Bool { isIntegerLiteral ? literal != "-0" : canonical.literal == literal }
 }

@@ -145,6 +145,21 @@ extension JSONWriter {
     }
 }
 
+/// A type whose JSON form is declared once, by its own `write(to:)` (for the types written most,
+/// where the `Encodable` path costs too much): inside another `Encodable` value it encodes as
+/// what it writes.
+public protocol JSONWriterEncodable: JSONWritable, Encodable {}
+
+extension JSONWriterEncodable {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(json)
+    }
+
+    /// The value this type writes.
+    public var json: JSONValue { JSONValue(writing: self) }
+}
+
 /// A type whose JSON form is declared once, by its `Encodable` conformance: written straight
 /// into a reply, and read back as a `JSONValue` where code must look inside it.
 public protocol JSONEncodable: Encodable, JSONWritable {}

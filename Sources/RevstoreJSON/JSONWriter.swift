@@ -33,27 +33,45 @@ public struct JSONWriter {
     }
 
     public mutating func write(_ value: JSONValue) {
+        write(value, numbers: { $0 }, replacing: { _ in nil })
+    }
+
+    /// Writes `value` as `JSONValue.canonicalText` spells it, with no canonical copy of it made
+    /// first.
+    public mutating func writeCanonical(_ value: JSONValue) {
+        write(value, numbers: \.canonical, replacing: { _ in nil })
+    }
+
+    /// `writeCanonical`, each object that `replacement` gives a value for written as that value.
+    public mutating func writeCanonical(_ value: JSONValue, replacing replacement: (JSONValue) throws -> JSONValue?) rethrows {
+        try write(value, numbers: \.canonical, replacing: replacement)
+    }
+
+    private mutating func write(_ value: JSONValue, numbers: (JSONNumber) -> JSONNumber,
+                                replacing replacement: (JSONValue) throws -> JSONValue?) rethrows {
         switch value {
         case .null: appendASCII("null")
         case .bool(let b): appendASCII(b ? "true" : "false")
-        case .number(let n): bytes.append(contentsOf: n.literal.utf8)
+        case .number(let n): bytes.append(contentsOf: numbers(n).literal.utf8)
         case .string(let s): write(string: s)
         case .array(let elements):
             bytes.append(UInt8(ascii: "["))
             for (offset, element) in elements.enumerated() {
                 if offset > 0 { bytes.append(UInt8(ascii: ",")) }
-                write(element)
+                try write(element, numbers: numbers, replacing: replacement)
             }
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
+            if let replaced = try replacement(value) {
+                write(replaced, numbers: numbers, replacing: { _ in nil })
+                return
+            }
             bytes.append(UInt8(ascii: "{"))
-            var first = true
-            for key in members.sortedKeys {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
-                write(string: key)
+            for (offset, member) in members.sortedMembers.enumerated() {
+                if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(string: member.key.string)
                 bytes.append(UInt8(ascii: ":"))
-                write(members[key].unsafelyUnwrapped)
+                try write(member.value, numbers: numbers, replacing: replacement)
             }
             bytes.append(UInt8(ascii: "}"))
         }

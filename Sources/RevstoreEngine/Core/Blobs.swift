@@ -11,10 +11,15 @@ enum Blobs {
     /// The stored text of `value` (an entity's data, or a delta), and the blobs it refers to,
     /// each once. Blobs it names for the first time are written.
     static func storedText(of value: JSONValue, in db: Database) throws -> (text: String, blobs: [Int64]) {
-        guard value.containsBytes else { return (value.canonicalText, []) }
         var blobs: [Int64] = []
-        let stored = try referring(value, &blobs, db)
-        return (stored.canonicalText, blobs)
+        var writer = JSONWriter()
+        try writer.writeCanonical(value) { object in
+            guard let bytes = object.bytesValue else { return nil }
+            let id = try blobID(of: bytes, db)
+            if !blobs.contains(id) { blobs.append(id) }
+            return .object([JSONValue.bytesKey: .integer(Int(id))])
+        }
+        return (String(decoding: writer.bytes, as: UTF8.self), blobs)
     }
 
     /// `stored` (parsed stored text) with each blob it refers to read back as a bytes value.
@@ -49,22 +54,6 @@ enum Blobs {
     private struct BlobBytes: ColumnRecord {
         let bytes: Data
         init(_ row: ColumnRow) { bytes = row.blob(0) }
-    }
-
-    private static func referring(_ value: JSONValue, _ blobs: inout [Int64], _ db: Database) throws -> JSONValue {
-        switch value {
-        case .array(let elements):
-            return .array(try elements.map { try referring($0, &blobs, db) })
-        case .object(let members):
-            if let bytes = value.bytesValue {
-                let id = try blobID(of: bytes, db)
-                if !blobs.contains(id) { blobs.append(id) }
-                return .object([JSONValue.bytesKey: .integer(Int(id))])
-            }
-            return .object(try members.mapValues { try referring($0, &blobs, db) })
-        default:
-            return value
-        }
     }
 
     /// The blob holding `bytes`, written if there is none yet.

@@ -85,7 +85,11 @@ extension Database {
     func appendEvent(_ kind: Event.Kind, session: String, branch: String? = nil, version: Int? = nil, actor: String? = nil,
                      message: String? = nil, changes: [Change]? = nil, detail: JSONValue? = nil) throws {
         // The changes go in as the writer writes them: text a notification sends as it is.
-        let changesText = try changes.map { String(decoding: try JSONTextEncoder().encode($0), as: UTF8.self) }
+        let changesText = changes.map { changes in
+            var writer = JSONWriter()
+            writer.writeArray(changes) { $0.write($1) }
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
         try run(Self.insertEvent, [kind.rawValue, session, branch, version, Timestamp.now(), actor, message, changesText, detail?.canonicalText])
     }
 

@@ -1,6 +1,6 @@
 import RevstoreJSON
 
-extension Entity: JSONWritable, Encodable {
+extension Entity: JSONWriterEncodable {
     /// Members in UTF-8 order, as `JSONWriter` sorts them; stored data is written as it is.
     public func write(to writer: inout JSONWriter) {
         writer.writeObject { o in
@@ -26,14 +26,19 @@ extension Entity: JSONWritable, Encodable {
             o.member("versionId", versionId)
         }
     }
+}
 
-    /// Inside another `Encodable` result, the same members `write(to:)` writes.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(json)
+extension Change: JSONWriterEncodable {
+    /// Written with every commit's reply and event.
+    public func write(to writer: inout JSONWriter) {
+        writer.writeObject { o in
+            o.member("change", change.rawValue)
+            o.member("id", id)
+            o.member("type", type)
+            o.member("version", version)
+            o.member("versionId", versionId)
+        }
     }
-
-    public var json: JSONValue { JSONValue(writing: self) }
 }
 
 extension MergeResult: JSONEncodable {

@@ -77,8 +77,8 @@ public struct Entity: Sendable, Equatable {
 }
 
 /// What one commit did to one entity.
-public struct Change: Sendable, Equatable, JSONEncodable {
-    public enum Kind: String, Sendable, Encodable {
+public struct Change: Sendable, Equatable {
+    public enum Kind: String, Sendable {
         case created, updated, deleted, restored
     }
 
