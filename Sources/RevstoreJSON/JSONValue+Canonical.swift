@@ -36,7 +36,7 @@ extension JSONValue {
     public var firstUnstorable: (path: String, problem: Unstorable)? {
         switch self {
         case .number(let n):
-            return n.doubleValue.isInfinite ? ("", .numberOutOfRange) : nil
+            return n.isWithinDoubleRange ? nil : ("", .numberOutOfRange)
         case .array(let elements):
             for (index, element) in elements.enumerated() {
                 if let found = element.firstUnstorable { return (Self.join("\(index)", found.path), found.problem) }
@@ -46,8 +46,8 @@ extension JSONValue {
             if bytesMember != nil {
                 return bytesValue == nil ? ("", .malformedBytes) : nil
             }
-            for key in members.sortedKeys {
-                if let found = members[key]!.firstUnstorable { return (Self.join(key, found.path), found.problem) }
+            for member in members.sortedMembers {
+                if let found = member.value.firstUnstorable { return (Self.join(member.key.string, found.path), found.problem) }
             }
             return nil
         default:
@@ -75,6 +75,10 @@ extension JSONNumber {
         if d == d.rounded(.towardZero), abs(d) < 9.007199254740992e15 { return JSONNumber(Int(d)) }
         return JSONNumber(d)
     }
+
+    /// Whether the value is within a double's range: any integer literal short of 309 digits is,
+    /// known without parsing it.
+    var isWithinDoubleRange: Bool { (isIntegerLiteral && literal.utf8.count < 300) || !doubleValue.isInfinite }
 
     var isCanonical: Bool { isIntegerLiteral ? literal != "-0" : canonical.literal == literal }
 }

@@ -57,6 +57,43 @@ struct MigrationTests {
     }
 }
 
+@Suite("Migrations of lineages")
+struct LineageMigrationTests {
+    @Test("an entity's first lineage moves into its row; its other lineages stay listed, and both read back")
+    func firstLineageInTheEntityRow() async throws {
+        let store = try migratedStore(from: "v13: branch heads from their versions") { db in
+            try db.execute(sql: """
+                INSERT INTO session(id, name, created_at, metadata, default_branch) VALUES (1, 's', '2026-01-01T00:00:00.000Z', '{}', 'main');
+                INSERT INTO branch(id, session_id, name, base_branch_id, base_version, created_at) VALUES (1, 1, 'main', NULL, 0, '2026-01-01T00:00:00.000Z');
+                INSERT INTO version(branch_id, number, created_at, metadata, change_count) VALUES (1, 1, '2026-01-01T00:00:00.000Z', '{}', 1);
+                INSERT INTO version(branch_id, number, created_at, metadata, change_count) VALUES (1, 2, '2026-01-01T00:00:00.000Z', '{}', 1);
+                INSERT INTO entity(key, session_id, type, entity_id) VALUES (1, 1, 'Note', 'n');
+                INSERT INTO entity_version(entity_key, type, branch_id, valid_from, valid_to, number, change, version_id, lineage_id, data, deleted,
+                    created_at, created_at_version, updated_at, keyframe_bytes)
+                VALUES (1, 'Note', 1, 1, 2, 1, 'created', 'v1', 'first', '{"n":1}', 0, '2026-01-01T00:00:00.000Z', 1, '2026-01-01T00:00:00.000Z', 7),
+                       (1, 'Note', 1, 2, NULL, 2, 'updated', 'v2', 'second', '{"n":2}', 0, '2026-01-01T00:00:00.000Z', 1, '2026-01-01T00:00:00.000Z', 7);
+                INSERT INTO lineage(entity_key, lineage_id) VALUES (1, 'first'), (1, 'second');
+                """)
+        }
+        defer { store.close() }
+        let (own, listed) = try store.read { db in
+            (try String.fetchOne(db, sql: "SELECT lineage_id FROM entity WHERE key = 1"), try String.fetchAll(db, sql: "SELECT lineage_id FROM lineage"))
+        }
+        #expect(own == "first" && listed == ["second"])
+        for (lineage, value) in [("first", 1), ("second", 2)] {
+            let found = try store.lineage(session: "s", lineageId: lineage, type: nil, id: nil, at: ReadPosition(session: "s"))
+            #expect(found.versions.map { $0.data["n"] } == [.integer(value)])
+        }
+        // A new entity's lineage goes in its own row, and reads back the same way.
+        let f = Fixture(store: store, session: "s")
+        try await f.commit([.put(type: "Note", id: "m", data: ["n": 3], ifVersion: nil)])
+        let created = try #require(try await f.get("Note", "m"))
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM lineage") } == 1)
+        let found = try store.lineage(session: "s", lineageId: created.lineageId, type: nil, id: nil, at: ReadPosition(session: "s"))
+        #expect(found.versions.map(\.id) == ["m"])
+    }
+}
+
 @Suite("Migrations of the event feed")
 struct EventFeedMigrationTests {
     @Test("events written with AUTOINCREMENT keep their cursors, and new ones follow every cursor used, trimmed ones too")

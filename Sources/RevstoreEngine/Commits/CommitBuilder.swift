@@ -36,8 +36,8 @@ struct CommitBuilder {
     private var working: [EntityReference: Working] = [:]
     private var order: [EntityReference] = []
     private var touched: Set<EntityReference> = []
-    /// Declared types seen so far (nil: the type is not declared).
-    private var types: [String: TypeDefinition?] = [:]
+    /// The store's declared types, read at the first need.
+    private var types: DeclaredTypes?
 
     init(db: Database, session: SessionRow, branch: BranchRow, actor: String?) throws {
         self.db = db
@@ -206,11 +206,15 @@ struct CommitBuilder {
         }
     }
 
+    private mutating func declaredTypes() throws -> DeclaredTypes {
+        if let types { return types }
+        let declared = try db.declaredTypes()
+        types = declared
+        return declared
+    }
+
     private mutating func definition(of type: String) throws -> TypeDefinition? {
-        if let known = types[type] { return known }
-        let definition = try db.typeDefinition(type)
-        types[type] = definition
-        return definition
+        try declaredTypes().byName[type]
     }
 
     /// Object data, checked against its declared type (defaults filled) and made canonical;
@@ -371,9 +375,7 @@ struct CommitBuilder {
         var rows: [(Working, Change.Kind)] = []
         var done = Set(changed)
         var pending = changed
-        // Stored definitions are canonical JSON, so only those with a propagating field match.
-        let definitions = try db.fetchAll(Row.self, #"SELECT * FROM type_def WHERE definition LIKE '%"propagate":true%'"#, [])
-            .map(TypeDefinition.init(row:))
+        let definitions = try declaredTypes().propagating
         guard !definitions.isEmpty else { return [] }
         while !pending.isEmpty {
             let byType = Dictionary(grouping: pending, by: \.type).mapValues { $0.map(\.id) }
@@ -425,11 +427,12 @@ struct CommitBuilder {
     }
 
     private mutating func write(_ entity: Working, change: Change.Kind, version: Int) throws -> Change {
+        let row = newRow(entity, change: change, version: version)
         let key: Int64
         if let existing = entity.key {
             key = existing
         } else {
-            try db.run(Self.insertEntity, [session.id, entity.type, entity.id])
+            try db.run(Self.insertEntity, [session.id, entity.type, entity.id, row.lineageID])
             key = db.lastInsertedRowID
         }
         let before = entity.before
@@ -438,7 +441,6 @@ struct CommitBuilder {
         }
         let data = entity.data!
         let stored = try storedForm(of: data, entity)
-        let row = newRow(entity, change: change, version: version)
         let versionID = Identifier.make()
         try db.run(Self.insertRow, [
                 key, entity.type, branch.id, version, row.number, change.rawValue, versionID, row.parentVersionID, row.lineageID,
@@ -447,7 +449,7 @@ struct CommitBuilder {
             ])
         let rowID = db.lastInsertedRowID
         try Blobs.hold(stored.blobs, in: db)
-        if row.lineageID != before?.lineageID {
+        if entity.key != nil, row.lineageID != before?.lineageID {
             try db.noteLineage(entityKey: key, lineageID: row.lineageID)
         }
         EntityData.cache.remember(rowID: rowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
@@ -458,7 +460,7 @@ struct CommitBuilder {
         INSERT INTO version(branch_id, number, created_at, actor, message, metadata, turn, change_count)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """)
-    private static let insertEntity = HotSQL("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)")
+    private static let insertEntity = HotSQL("INSERT INTO entity(session_id, type, entity_id, lineage_id) VALUES (?, ?, ?, ?)")
     private static let closeRow = HotSQL("UPDATE entity_version SET valid_to = ? WHERE id = ?")
     private static let insertRow = HotSQL("""
         INSERT INTO entity_version(entity_key, type, branch_id, valid_from, number, change, version_id, parent_version_id,
@@ -479,11 +481,14 @@ struct CommitBuilder {
 }
 
 extension Database {
-    /// Notes that the entity has versions in `lineageID` (table `lineage`), for an entity row
-    /// written with a lineage its previous row did not have: created, forked or imported.
+    /// Notes that the entity has versions in `lineageID`, for an entity row written with a
+    /// lineage its previous row did not have (forked, imported): in table `lineage`, unless it is
+    /// the lineage the entity was created in, which its own row holds.
     func noteLineage(entityKey: Int64, lineageID: String) throws {
         try run(Self.insertLineage, [entityKey, lineageID])
     }
 
-    private static let insertLineage = HotSQL("INSERT OR IGNORE INTO lineage(entity_key, lineage_id) VALUES (?, ?)")
+    private static let insertLineage = HotSQL("""
+        INSERT OR IGNORE INTO lineage(entity_key, lineage_id) SELECT key, ?2 FROM entity WHERE key = ?1 AND lineage_id IS NOT ?2
+        """)
 }

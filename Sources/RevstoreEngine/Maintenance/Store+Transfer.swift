@@ -232,19 +232,19 @@ private struct SessionImporter {
 
     private mutating func entityVersion(_ value: JSONValue) throws {
         let type = try string(value, "type"), id = try string(value, "id")
+        let lineageID = try string(value, "lineageId")
         let reference = EntityReference(type: type, id: id)
         let key: Int64
         if let known = entityKeys[reference] {
             key = known
         } else {
-            try db.run("INSERT INTO entity(session_id, type, entity_id) VALUES (?, ?, ?)", [sessionID, type, id])
+            try db.run("INSERT INTO entity(session_id, type, entity_id, lineage_id) VALUES (?, ?, ?, ?)", [sessionID, type, id, lineageID])
             key = db.lastInsertedRowID
             entityKeys[reference] = key
         }
         let data = try field(value, "data").canonicalized
         let versionID = renew(try string(value, "versionId"))
         let parent = renew(value["parentVersionId"]?.stringValue)
-        let lineageID = try string(value, "lineageId")
         // Stored by the usual rule: a delta from the version it was derived from, while the chain is short.
         var base: (rowID: Int64, form: EntityData.Base)?
         if let parent, let written = written[parent], written.key == key {

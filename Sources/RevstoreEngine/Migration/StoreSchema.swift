@@ -207,7 +207,7 @@ enum StoreSchema {
             for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'field\\_%' ESCAPE '\\'") {
                 try db.execute(sql: "DROP INDEX \"\(name)\"")
             }
-            for definition in try db.typeDefinitions() {
+            for definition in try db.storedTypeDefinitions() {
                 try Store.createIndexes(db, for: definition)
             }
         }
@@ -312,6 +312,21 @@ enum StoreSchema {
             // added, one past the head, and removed only with their session. Keeping it in the
             // branch row was one page more in every commit.
             try db.execute(sql: "ALTER TABLE branch DROP COLUMN head")
+        }
+        migrator.registerMigration("v14: an entity's first lineage in its own row") { db in
+            try db.execute(sql: """
+                -- A created entity's lineage goes in the entity row the creation writes anyway:
+                -- a lineage row for each was one page more in every commit that created one.
+                -- `lineage` keeps the entity's other lineages (forks, imports).
+                ALTER TABLE entity ADD COLUMN lineage_id TEXT;
+                UPDATE entity SET lineage_id = (SELECT lineage_id FROM entity_version WHERE entity_key = entity.key ORDER BY id LIMIT 1);
+                DELETE FROM lineage WHERE lineage_id = (SELECT lineage_id FROM entity WHERE key = lineage.entity_key);
+                """)
+        }
+        migrator.registerMigration("v15: an id for the declared types") { db in
+            // Commits and queries read the declared types from a cache keyed by this id, which
+            // every declaration renews (`DeclaredTypes`), instead of reading `type_def` each time.
+            try db.noteTypesChanged()
         }
         return migrator
     }

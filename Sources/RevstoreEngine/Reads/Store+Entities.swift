@@ -172,9 +172,10 @@ extension Store {
                 lineage = row.lineageID
             }
             let rows = try db.fetchAll(EntityVersionRow.self, """
-                SELECT \(EntityVersionRow.columns) FROM entity e JOIN lineage l ON l.entity_key = e.key AND l.lineage_id = ?
-                JOIN entity_version v ON v.entity_key = e.key AND v.lineage_id = l.lineage_id
-                WHERE e.session_id = ? ORDER BY v.id
+                SELECT \(EntityVersionRow.columns) FROM entity e JOIN entity_version v ON v.entity_key = e.key AND v.lineage_id = ?1
+                WHERE e.session_id = ?2
+                    AND (e.lineage_id = ?1 OR EXISTS (SELECT 1 FROM lineage l WHERE l.entity_key = e.key AND l.lineage_id = ?1))
+                ORDER BY v.id
                 """, [lineage!, resolved.session.id])
             if rows.isEmpty {
                 throw EngineError.notFound("lineage", ["lineageId": .string(lineage!)], "\"\(lineage!)\" in session \"\(session)\"")

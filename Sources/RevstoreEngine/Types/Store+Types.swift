@@ -34,6 +34,7 @@ extension Store {
                 INSERT INTO type_def(name, definition, revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET definition = excluded.definition, revision = excluded.revision, updated_at = excluded.updated_at
                 """, [name, definition.storedJSON.canonicalText, definition.revision, definition.createdAt, now])
+            try db.noteTypesChanged()
             return definition
         }
     }
@@ -48,7 +49,7 @@ extension Store {
     }
 
     public func typeDefinitions() throws(EngineError) -> [TypeDefinition] {
-        try read { db in try db.typeDefinitions().sorted { $0.name < $1.name } }
+        try read { db in try db.declaredTypes().byName.values.sorted { $0.name < $1.name } }
     }
 
     /// The index of a declared field. The type name's length keeps every (type, field) pair
@@ -86,17 +87,6 @@ extension Store {
                                   ["problems": [.string("existing entities share values of \(field)")], "type": .string(type)])
             }
         }
-    }
-}
-
-extension Database {
-    func typeDefinition(_ name: String) throws -> TypeDefinition? {
-        guard let row = try fetchOne(Row.self, "SELECT * FROM type_def WHERE name = ?", [name]) else { return nil }
-        return try TypeDefinition(row: row)
-    }
-
-    func typeDefinitions() throws -> [TypeDefinition] {
-        try fetchAll(Row.self, "SELECT * FROM type_def", []).map(TypeDefinition.init(row:))
     }
 }
 
