@@ -33,6 +33,24 @@ struct JSONTests {
         #expect(try parse("3e2").intValue == 300)
     }
 
+    @Test("canonical text spells each number one way and sorts keys, written in one pass as canonicalized values write")
+    func canonicalText() throws {
+        let value = try parse(#"{"z": [-0, 1.0, 1e2, 2.50, 12345678901234567890, 1.5e-7], "a": {"y": 0.10, "b": -3}}"#)
+        let expected = #"{"a":{"b":-3,"y":0.1},"z":[0,1,100,2.5,12345678901234567890,1.5e-07]}"#
+        #expect(value.canonicalText == expected)
+        #expect(String(decoding: JSONWriter.encode(value.canonicalized), as: UTF8.self) == expected)
+        let canonical = try parse(expected)
+        #expect(canonical.canonicalized.description == canonical.description)
+    }
+
+    @Test("a canonical write replaces exactly the objects its replacement names")
+    func canonicalReplacement() throws {
+        let value = try parse(#"{"keep": {"n": 1.0}, "swap": {"$bytes": "AQI="}, "list": [{"$bytes": "AQI="}, 2.0]}"#)
+        var writer = JSONWriter()
+        writer.writeCanonical(value) { object in object.bytesValue.map { .object(["$bytes": .integer($0.count)]) } }
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"keep":{"n":1},"list":[{"$bytes":2},2],"swap":{"$bytes":2}}"#)
+    }
+
     @Test("malformed documents are rejected", arguments: [
         "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "-", "1e", "tru", "nul", "\"abc",
         "\"\\x\"", "\"\\u12\"", "{\"a\" 1}", "[1 2]", "{1:2}", "1 2", "\"tab\there\"", "NaN", "'single'",
