@@ -94,9 +94,15 @@ struct DurabilityTests {
         #expect(acknowledged.count > 100, "too few commits were acknowledged for the test to mean anything")
 
         let check = try ServerProcess(["--db", path])
+        // Every entity of a type, a page of 10,000 at a time: 20 rounds may commit more than that.
         func ids(_ type: String) throws -> Set<Int> {
-            let reply = try check.call(1, "entity/query", ["session": "crash", "type": .string(type), "limit": 10000])
-            return Set(reply["result"]?["entities"]?.arrayValue?.compactMap { $0["data"]?["n"]?.intValue } ?? [])
+            var found = Set<Int>()
+            while true {
+                let reply = try check.call(1, "entity/query", ["session": "crash", "type": .string(type), "limit": 10000, "offset": .integer(found.count)])
+                let page = reply["result"]?["entities"]?.arrayValue ?? []
+                found.formUnion(page.compactMap { $0["data"]?["n"]?.intValue })
+                if page.count < 10000 { return found }
+            }
         }
         let left = try ids("Left"), right = try ids("Right")
         #expect(left == right, "a commit was half applied")

@@ -40,6 +40,7 @@ public final class Store: Sendable {
             }
             threadReaders = nil
         case .file(let path):
+            WALWriteBuffer.register()
             let pool = try StoreFile(path: path).open(configuration: config, patience: configuration.busyTimeout)
             if !pool.configuration.readonly {
                 // Set on the writer once it is open: GRDB sets NORMAL as it switches the file to WAL.
