@@ -24,7 +24,7 @@ final class LockHolder {
 
     func release() {
         try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        waitForEnd(of: process)
     }
 
     deinit { release() }

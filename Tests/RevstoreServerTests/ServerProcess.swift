@@ -153,11 +153,11 @@ final class ServerProcess: @unchecked Sendable {
     /// status, or nil on timeout.
     func waitForExit(timeout: TimeInterval = 5) -> Int32? {
         let deadline = Date(timeIntervalSinceNow: timeout)
-        while process.isRunning || !condition.withLock({ stderrEnded }) {
+        while true {
+            if let status = exitStatus(of: process), condition.withLock({ stderrEnded }) { return status }
             if Date() > deadline { return nil }
             usleep(2_000)
         }
-        return process.terminationStatus
     }
 
     /// Resident memory of the child in bytes, from /proc.
@@ -171,15 +171,15 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 extension ServerProcess {
-    /// Both outputs of `process`, read until it has exited and they are drained. Not until EOF:
-    /// a server that another test spawns at the same moment may inherit these pipes and hold
-    /// them open long after this process is gone.
-    static func readUntilExit(_ process: Process, _ out: Int32, _ err: Int32) -> (Data, Data) {
+    /// Both outputs of `process`, read until it has exited and they are drained, and its exit
+    /// status. Not until EOF: a server that another test spawns at the same moment may inherit
+    /// these pipes and hold them open long after this process is gone.
+    static func readUntilExit(_ process: Process, _ out: Int32, _ err: Int32) -> (stdout: Data, stderr: Data, status: Int32) {
         var data = [Data(), Data()]
         var open = [true, true]
         let fds = [out, err]
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        var exited = false
+        var status: Int32?
         while open.contains(true) {
             var polled = fds.enumerated().map { pollfd(fd: open[$0.offset] ? $0.element : -1, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&polled, 2, 20)
@@ -188,11 +188,32 @@ extension ServerProcess {
                 if count > 0 { data[index].append(contentsOf: buffer[0..<count]) } else { open[index] = false }
             }
             // Once the process is gone and nothing was left to read, what remains is all there is.
-            if exited, ready == 0 { break }
-            exited = !process.isRunning
+            if status != nil, ready == 0 { break }
+            status = exitStatus(of: process)
         }
-        process.waitUntilExit()
-        return (data[0], data[1])
+        return (data[0], data[1], status ?? waitForEnd(of: process))
+    }
+}
+
+/// The exit status of a child that has ended (as `Process.terminationStatus` gives it: the exit
+/// code, or the signal that killed it), or nil while it runs. Asked of the kernel without reaping
+/// the child, not of `Process`: Foundation learns of an exit from SIGCHLD, and when several
+/// children end at once it can miss one for good, which left a test polling forever.
+func exitStatus(of process: Process) -> Int32? {
+    var info = siginfo_t()
+    guard waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else {
+        // No such child any more: Foundation has reaped it, and has its status.
+        return process.isRunning ? nil : process.terminationStatus
+    }
+    return info._sifields._sigchld.si_pid == process.processIdentifier ? info._sifields._sigchld.si_status : nil
+}
+
+/// Waits for a child to end (`exitStatus`, not `Process.waitUntilExit`) and returns its status.
+@discardableResult
+func waitForEnd(of process: Process) -> Int32 {
+    while true {
+        if let status = exitStatus(of: process) { return status }
+        usleep(2_000)
     }
 }
 

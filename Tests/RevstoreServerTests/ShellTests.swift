@@ -34,9 +34,9 @@ struct ShellTests {
         try process.run()
         try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
         try stdin.fileHandleForWriting.close()
-        let (out, err) = ServerProcess.readUntilExit(process, stdout.fileHandleForReading.fileDescriptor, stderr.fileHandleForReading.fileDescriptor)
-        return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"),
-                   stderr: String(decoding: err, as: UTF8.self))
+        let ended = ServerProcess.readUntilExit(process, stdout.fileHandleForReading.fileDescriptor, stderr.fileHandleForReading.fileDescriptor)
+        return Run(status: ended.status, stdout: String(decoding: ended.stdout, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"),
+                   stderr: String(decoding: ended.stderr, as: UTF8.self))
     }
 
     static func requests(_ lines: [JSONValue]) -> String { lines.map { $0.description + "\n" }.joined() }
@@ -130,7 +130,7 @@ struct ShellTests {
         shell.standardOutput = output
         shell.standardError = errors
         try shell.run()
-        let (counted, _) = ServerProcess.readUntilExit(shell, output.fileHandleForReading.fileDescriptor, errors.fileHandleForReading.fileDescriptor)
+        let counted = ServerProcess.readUntilExit(shell, output.fileHandleForReading.fileDescriptor, errors.fileHandleForReading.fileDescriptor).stdout
         #expect(String(decoding: counted, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
     }
 

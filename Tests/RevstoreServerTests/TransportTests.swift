@@ -277,8 +277,8 @@ struct TransportTests {
             process.standardOutput = out
             process.standardError = err
             try process.run()
-            let (stdout, stderr) = ServerProcess.readUntilExit(process, out.fileHandleForReading.fileDescriptor, err.fileHandleForReading.fileDescriptor)
-            return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+            let ended = ServerProcess.readUntilExit(process, out.fileHandleForReading.fileDescriptor, err.fileHandleForReading.fileDescriptor)
+            return (ended.status, String(decoding: ended.stdout, as: UTF8.self), String(decoding: ended.stderr, as: UTF8.self))
         }
         let help = try run(["--help"])
         #expect(help.0 == 0)
@@ -331,7 +331,7 @@ struct TransportTests {
         }
         #expect(alive(pids[0]))
         kill(host.processIdentifier, SIGKILL)
-        host.waitUntilExit()
+        waitForEnd(of: host)
         let deadline = Date(timeIntervalSinceNow: 10)
         while alive(pids[0]), Date() < deadline { usleep(50_000) }
         #expect(!alive(pids[0]), "the server outlived its host")
