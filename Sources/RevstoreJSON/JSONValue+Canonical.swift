@@ -2,12 +2,14 @@ extension JSONValue {
     /// The value with every number in one canonical spelling, so that values equal as JSON
     /// (`1`, `1.0`, `1e0`) serialize to the same bytes. With the writer's sorted keys, two values
     /// are equal exactly when their canonical texts are.
-    public var canonicalized: JSONValue {
-        if isCanonical { return self }
-        return switch self {
+    public var canonicalized: JSONValue { isCanonical ? self : rebuiltCanonical }
+
+    /// The canonical copy, made without asking each subtree again whether it needs one.
+    private var rebuiltCanonical: JSONValue {
+        switch self {
         case .number(let n): .number(n.canonical)
-        case .array(let elements): .array(elements.map(\.canonicalized))
-        case .object(let members): .object(members.mapValues(\.canonicalized))
+        case .array(let elements): .array(elements.map(\.rebuiltCanonical))
+        case .object(let members): .object(members.mapValues(\.rebuiltCanonical))
         default: self
         }
     }

@@ -110,7 +110,7 @@ extension Store {
         if try db.fetchOne(Int64.self, "SELECT id FROM session WHERE name = ?", [sessionName]) != nil {
             throw EngineError(.alreadyExists, "Session \"\(sessionName)\" already exists.", ["kind": "session", "session": .string(sessionName)])
         }
-        var importer = SessionImporter(db: db, renewingIDs: name != nil)
+        var importer = try SessionImporter(db: db, renewingIDs: name != nil)
         try importer.session(sessionName, header)
         for (index, line) in lines.enumerated().dropFirst() {
             do {
@@ -141,9 +141,13 @@ private struct SessionImporter {
     let renewingIDs: Bool
     var renewed: [String: String] = [:]
 
-    init(db: Database, renewingIDs: Bool) {
+    /// The store's declared types: an import declares none, so they hold for all of it.
+    let types: DeclaredTypes
+
+    init(db: Database, renewingIDs: Bool) throws {
         self.db = db
         self.renewingIDs = renewingIDs
+        types = try db.declaredTypes()
     }
 
     /// The id to write for an exported id.
@@ -250,7 +254,7 @@ private struct SessionImporter {
         if let parent, let written = written[parent], written.key == key {
             base = (written.rowID, EntityData.Base(value: written.value, keyframeBytes: written.keyframeBytes, chainBytes: written.chainBytes))
         }
-        let indexed = try !(db.typeDefinition(type)?.indexedFields.isEmpty ?? true)
+        let indexed = !(types.byName[type]?.indexedFields.isEmpty ?? true)
         let stored = try EntityData.storedForm(of: data, after: base?.form, indexed: indexed, in: db)
         try db.run("""
             INSERT INTO entity_version(entity_key, type, branch_id, valid_from, valid_to, number, change, version_id, parent_version_id,

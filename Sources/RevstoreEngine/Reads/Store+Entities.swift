@@ -116,9 +116,10 @@ extension Store {
     /// position (null for one that is absent), with one query per referenced type.
     static func expand(_ entities: [Entity], fields: [String], type: String?, at resolved: ResolvedPosition, in db: Database) throws -> [Entity] {
         guard !fields.isEmpty else { return entities }
+        let declared = try db.declaredTypes().byName
         var definitions: [String: TypeDefinition] = [:]
         for name in Set(entities.map(\.type)).union(type.map { [$0] } ?? []) {
-            definitions[name] = try db.typeDefinition(name)
+            definitions[name] = declared[name]
         }
         for (index, field) in fields.enumerated() {
             let applies = definitions.values.contains { $0.fields[field]?.reference != nil }
