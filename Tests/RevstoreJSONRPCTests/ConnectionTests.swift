@@ -5,14 +5,6 @@ import Testing
 
 @Suite("Dispatch and scheduling")
 struct ConnectionTests {
-    /// Records the order in which things happen across handlers.
-    final class Log: @unchecked Sendable {
-        private let lock = NSLock()
-        private var entries: [String] = []
-        func add(_ entry: String) { lock.withLock { entries.append(entry) } }
-        var all: [String] { lock.withLock { entries } }
-    }
-
     struct Echo: RPCMethod {
         static let method = "echo"
         typealias Response = JSONValue

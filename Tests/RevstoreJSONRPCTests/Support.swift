@@ -25,6 +25,14 @@ final class CollectingSink: MessageSink, @unchecked Sendable {
     }
 }
 
+/// What handlers did, in order.
+final class Log: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String] = []
+    func add(_ entry: String) { lock.withLock { entries.append(entry) } }
+    var all: [String] { lock.withLock { entries } }
+}
+
 extension Connection {
     func receive(_ text: String) {
         Array(text.utf8).withUnsafeBufferPointer { receive($0) }

@@ -90,9 +90,11 @@ public final class Store: Sendable {
 
     /// Runs `body`, whose writes, when none is queued, apply and commit on the calling thread
     /// before their `submit…` returns (their tickets then complete at once): no hand-off to
-    /// the writer's thread, for a caller with nothing else to do meanwhile.
-    public static func submitting<Value>(inline: Bool, _ body: () throws -> Value) rethrows -> Value {
-        try WriteQueue.$inline.withValue(inline, operation: body)
+    /// the writer's thread, for a caller with nothing else to do meanwhile. `beforeCommit` runs
+    /// once they are applied, before they commit: the writes it submits share their commit.
+    public static func submitting<Value>(inline: Bool, beforeCommit: (@Sendable () -> Void)? = nil,
+                                         _ body: () throws -> Value) rethrows -> Value {
+        try WriteQueue.$inline.withValue(inline ? WriteQueue.Inline(beforeCommit: beforeCommit) : nil, operation: body)
     }
 
     /// Queues a write behind every write submitted before it; see `WriteQueue`.

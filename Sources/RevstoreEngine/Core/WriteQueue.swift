@@ -41,6 +41,11 @@ public final class WriteTicket<Value: Sendable>: @unchecked Sendable {
 /// alone needs none), then commits once. Writes that arrive while a commit is syncing form the next group, so under
 /// concurrency many commits share one fsync; each still gets its own version and is
 /// acknowledged only once durable. A write that throws is rolled back alone.
+///
+/// A write run inline may also take in, just before it commits, the writes that reached its
+/// submitter while it ran (`Store.submitting(inline:beforeCommit:)`): a host with two writes
+/// in flight, such as a LangGraph saver's checkpoint and pending writes, then pays one commit
+/// and one sync for both instead of one each, one after the other.
 final class WriteQueue: @unchecked Sendable {
     private struct Pending {
         let apply: (Database) throws -> Void
@@ -65,9 +70,17 @@ final class WriteQueue: @unchecked Sendable {
         self.afterCommit = afterCommit
     }
 
-    /// Set by `Store.submitting(inline:)`: a write submitted while nothing is queued runs on the
-    /// submitting thread, which waits for it, instead of waking the writer's.
-    @TaskLocal static var inline = false
+    /// How a write runs on the thread that submits it, instead of waking the writer's: set by
+    /// `Store.submitting(inline:beforeCommit:)`.
+    struct Inline: Sendable {
+        /// Called once the group is applied, before it commits: whatever it submits joins the
+        /// group's transaction.
+        let beforeCommit: (@Sendable () -> Void)?
+    }
+
+    /// Set while a write submitted with nothing queued runs on the submitting thread, which
+    /// waits for it.
+    @TaskLocal static var inline: Inline?
 
     /// Queues `work`; the ticket completes after the transaction that ran it commits.
     func submit<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
@@ -85,37 +98,50 @@ final class WriteQueue: @unchecked Sendable {
             return true
         }
         if startDrain {
-            if Self.inline {
+            if let inline = Self.inline {
                 // The writer's queue runs the drain right here, on this thread, as nothing else holds it.
-                database.writeWithoutTransaction { db in drain(db) }
+                database.writeWithoutTransaction { db in drain(db, beforeCommit: inline.beforeCommit) }
             } else {
-                database.asyncWriteWithoutTransaction { [self] db in drain(db) }
+                database.asyncWriteWithoutTransaction { [self] db in drain(db, beforeCommit: nil) }
             }
         }
         return ticket
     }
 
-    private func drain(_ db: Database) {
+    private func drain(_ db: Database, beforeCommit: (@Sendable () -> Void)?) {
         while true {
             let group: [Pending] = lock.withLock {
-                let count = min(pending.count, Self.maximumGroup)
-                let taken = Array(pending.prefix(count))
-                pending.removeFirst(count)
+                let taken = takePending(upTo: Self.maximumGroup)
                 if taken.isEmpty { draining = false }
                 return taken
             }
             if group.isEmpty { return }
-            run(group, db)
+            run(group, db, beforeCommit: beforeCommit)
         }
     }
 
-    private func run(_ group: [Pending], _ db: Database) {
+    /// Removes and returns the first `count` queued writes, or all of them; call with `lock` held.
+    private func takePending(upTo count: Int) -> [Pending] {
+        let taken = Array(pending.prefix(count))
+        pending.removeFirst(taken.count)
+        return taken
+    }
+
+    private func run(_ first: [Pending], _ db: Database, beforeCommit: (@Sendable () -> Void)?) {
+        var group = first
         var failures: [Int: EngineError] = [:]
         do {
             try statements.using(db) {
                 try db.run(Self.begin)
                 do {
                     failures = try apply(group, db)
+                    if let beforeCommit, group.count < Self.maximumGroup {
+                        beforeCommit()
+                        let joined = lock.withLock { takePending(upTo: Self.maximumGroup - group.count) }
+                        let firstIndex = group.count
+                        group += joined
+                        failures.merge(try applyEach(joined, db, firstIndex: firstIndex)) { _, later in later }
+                    }
                     try db.run(Self.commit)
                 } catch {
                     try? db.run(Self.rollback)
@@ -140,8 +166,14 @@ final class WriteQueue: @unchecked Sendable {
             try group[0].apply(db)
             return [:]
         }
+        return try applyEach(group, db, firstIndex: 0)
+    }
+
+    /// Applies each write in a savepoint of its own; returns the failures by position in the
+    /// group, of which `writes` begins at `firstIndex`.
+    private func applyEach(_ writes: [Pending], _ db: Database, firstIndex: Int) throws -> [Int: EngineError] {
         var failures: [Int: EngineError] = [:]
-        for (index, write) in group.enumerated() {
+        for (offset, write) in writes.enumerated() {
             do {
                 try db.run(Self.savepoint)
                 try write.apply(db)
@@ -149,7 +181,7 @@ final class WriteQueue: @unchecked Sendable {
             } catch {
                 try db.run(Self.rollbackToSavepoint)
                 try db.run(Self.release)
-                failures[index] = EngineError(error)
+                failures[firstIndex + offset] = EngineError(error)
             }
         }
         return failures

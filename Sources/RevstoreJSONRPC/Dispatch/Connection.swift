@@ -55,6 +55,8 @@ public final class Connection: @unchecked Sendable {
     private var inputHandOff: (@Sendable () -> Void)?
     /// Concurrent requests started on an input thread and not finished yet.
     private var inlineRunning = 0
+    /// Set by a transport that can read input on demand: `RequestContext.takeArrivedRequests`.
+    private var arrivedRequestsReader: (@Sendable () -> Void)?
 
     public init(registry: MethodRegistry, sink: any MessageSink, options: Options = Options(), logger: Logger) {
         self.registry = registry
@@ -117,6 +119,21 @@ public final class Connection: @unchecked Sendable {
         state.withLock { inputHandOff = handOff }
     }
 
+    /// Lets an ordered request dispatched alone take in the groupable ordered requests that
+    /// arrive while its work runs on the input thread (`RequestContext.takeArrivedRequests`):
+    /// `read` must read what input has arrived, without waiting, and dispatch the messages at
+    /// its head for which `isGroupable` holds. Called on the input thread.
+    public func takeArrivedRequests(with read: @escaping @Sendable () -> Void) {
+        state.withLock { arrivedRequestsReader = read }
+    }
+
+    /// Whether `message` is one request (not a batch) for a groupable ordered method.
+    public func isGroupable(_ message: ReceivedMessage) -> Bool {
+        guard case .success(.object(let object)) = message.parsed, case .string(let method)? = object["method"],
+              case .ordered(_, groupable: true)? = registry.handler(for: method) else { return false }
+        return true
+    }
+
     /// Answers a line that was cut off for exceeding `limit` bytes.
     public func receiveOversizedMessage(limit: Int) {
         logger.warning("discarded a message longer than \(limit) bytes")
@@ -171,9 +188,10 @@ public final class Connection: @unchecked Sendable {
             let context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
             answer(Result { try body(params, context) }, nil)
 
-        case .ordered(let body):
+        case .ordered(let body, _):
             var context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
             context.inputWaiting = inputWaiting
+            if alone, !inputWaiting { context.takeArrivedRequests = state.withLock { arrivedRequestsReader } }
             let deferred: Deferred<any JSONWritable>
             do {
                 deferred = try body(params, context)

@@ -13,11 +13,13 @@ public struct MethodRegistry: Sendable {
     ///   completed, so it observes them. It may block that thread (on SQLite, not on other
     ///   requests); a long one checks `context.cancellation`.
     /// - `ordered`: a write. Entered on the reader thread in arrival order, where it must only
-    ///   enqueue its work; it returns that work's deferred result.
+    ///   enqueue its work; it returns that work's deferred result. A `groupable` one may be
+    ///   entered while an earlier ordered request's work is still running on that thread
+    ///   (`RequestContext.takeArrivedRequests`), its work then joining that work.
     enum Handler: Sendable {
         case immediate(@Sendable (JSONValue?, RequestContext) throws -> any JSONWritable)
         case concurrent(@Sendable (JSONValue?, RequestContext) throws -> any JSONWritable)
-        case ordered(@Sendable (JSONValue?, RequestContext) throws -> Deferred<any JSONWritable>)
+        case ordered(@Sendable (JSONValue?, RequestContext) throws -> Deferred<any JSONWritable>, groupable: Bool)
     }
 
     private(set) var handlers: [String: Handler] = [:]
@@ -43,7 +45,7 @@ public struct MethodRegistry: Sendable {
     }
 
     public mutating func registerOrdered(_ method: String, _ body: @escaping @Sendable (JSONValue?, RequestContext) throws -> Deferred<JSONValue>) {
-        add(method, .ordered { try body($0, $1).map { $0 as any JSONWritable } })
+        add(method, .ordered({ try body($0, $1).map { $0 as any JSONWritable } }, groupable: false))
     }
 
     // MARK: Typed
@@ -65,13 +67,15 @@ public struct MethodRegistry: Sendable {
     }
 
     /// `body` runs on the reader thread in arrival order: it must enqueue its work and return
-    /// its deferred result, never block.
-    public mutating func ordered<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> Deferred<M.Response>) {
+    /// its deferred result, never block. `groupable`: it may run while an earlier ordered
+    /// request's work runs, and its work may then join that work (see `Handler`).
+    public mutating func ordered<M: RPCMethod>(_ type: M.Type, groupable: Bool = false,
+                                               _ body: @escaping @Sendable (M, RequestContext) throws -> Deferred<M.Response>) {
         let check = checkParams
-        add(M.method, .ordered { params, context in
+        add(M.method, .ordered({ params, context in
             try check(params)
             return try body(try Self.decode(M.self, params), context).map { $0 as any JSONWritable }
-        })
+        }, groupable: groupable))
     }
 
     private mutating func add(_ method: String, _ handler: Handler) {

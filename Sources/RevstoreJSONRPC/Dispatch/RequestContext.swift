@@ -15,6 +15,11 @@ public struct RequestContext: Sendable {
     /// batch): a handler then leaves lengthy work to other threads rather than keep the input
     /// thread from it.
     public var inputWaiting = true
+    /// For an ordered request dispatched alone from the input thread, whose work runs there:
+    /// reads the input that has arrived meanwhile, without waiting, and dispatches the
+    /// groupable ordered requests at its head, so that their work can join this one's. Nil
+    /// when input is not this thread's to read.
+    public var takeArrivedRequests: (@Sendable () -> Void)? = nil
 
     /// Returns `result` to send as the response; a read's is written out here, in parts
     /// when it is large (`ResultStream`).

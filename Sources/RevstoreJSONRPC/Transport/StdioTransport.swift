@@ -10,6 +10,10 @@ import Logging
 /// thread that ran it then waits to take input back when it is free again. Replies made while
 /// input holds frames are corked and leave in one `write(2)`.
 ///
+/// A write that runs on the input thread reads, just before it commits, whatever input has
+/// arrived meanwhile, and dispatches the writes at its head so that they share its commit
+/// (`RequestContext.takeArrivedRequests`); the first other message waits for the loop.
+///
 /// The loop never blocks on other work: it only pauses reading while the host leaves more
 /// than `maximumQueuedOutputBytes` unread or too many requests are in flight, which bounds
 /// memory when the host stops reading. It stops on stdin EOF, SIGTERM, a broken output pipe,
@@ -60,6 +64,9 @@ public final class StdioTransport: @unchecked Sendable {
 
     // Touched only by the thread that holds input.
     private var framer: LineFramer
+    private let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
+    /// A message read ahead by `dispatchArrivedRequests`, for the loop to dispatch next.
+    private var parsedAhead: Connection.ReceivedMessage?
     private var inputEnded = false
     private var outputCorked = false
     /// The connection `run` serves, for the threads that take input over.
@@ -73,6 +80,8 @@ public final class StdioTransport: @unchecked Sendable {
         framer = LineFramer(maximumLineBytes: options.maximumMessageBytes)
         Self.installInterruptHandler
     }
+
+    deinit { chunk.deallocate() }
 
     /// Asks the loop to stop (safe from any thread); the first reason wins.
     public func stop(_ reason: StopReason) {
@@ -111,6 +120,7 @@ public final class StdioTransport: @unchecked Sendable {
         output.onBrokenPipe { [weak self] in self?.stop(.outputClosed) }
         TerminationSignal.onTerminate { [weak self] in self?.stop(.terminated) }
         connection.runConcurrentRequestsInline { [weak self] in self?.handOffInput() }
+        connection.takeArrivedRequests { [weak self] in self?.dispatchArrivedRequests() }
 
         servedConnection = connection
         defer { servedConnection = nil }
@@ -136,10 +146,8 @@ public final class StdioTransport: @unchecked Sendable {
     /// The input loop, run by the thread that holds input until the loop stops (input is then
     /// let go) or a long request hands input to another thread.
     private func serveInput(_ connection: Connection) {
-        let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
-        defer { chunk.deallocate() }
         while true {
-            if let message = framer.next({ frame in Self.parse(frame, connection) }) {
+            if let message = takeParsedAhead() ?? framer.next({ frame in Self.parse(frame, connection) }) {
                 if !outputCorked {
                     output.cork()
                     outputCorked = true
@@ -158,18 +166,49 @@ public final class StdioTransport: @unchecked Sendable {
             }
             if inputEnded { stop(.endOfInput) }
             if currentStopReason != nil || !waitForRoom(connection) { break }
-            let count = read(inputFD, chunk.baseAddress, chunk.count)
-            if count > 0 {
-                framer.append(UnsafeBufferPointer(rebasing: chunk[0..<count]))
-            } else if count == 0 || errno != EINTR {
-                if count < 0 { logger.error("reading stdin failed: errno \(errno)") }
-                framer.finish()
-                inputEnded = true
-            }
+            readInput()
         }
         lock.withLock {
             inputThread = nil
             lock.broadcast()
+        }
+    }
+
+    /// Reads once, waiting for input if none has arrived; at EOF or on an error, ends input.
+    private func readInput() {
+        let count = read(inputFD, chunk.baseAddress, chunk.count)
+        if count > 0 {
+            framer.append(UnsafeBufferPointer(rebasing: chunk[0..<count]))
+        } else if count == 0 || errno != EINTR {
+            if count < 0 { logger.error("reading stdin failed: errno \(errno)") }
+            framer.finish()
+            inputEnded = true
+        }
+    }
+
+    private func takeParsedAhead() -> Connection.ReceivedMessage?? {
+        guard let message = parsedAhead else { return nil }
+        parsedAhead = nil
+        return message
+    }
+
+    /// `RequestContext.takeArrivedRequests`, on the input thread: reads what input has arrived,
+    /// without waiting, and dispatches the groupable requests at its head. The first other
+    /// message is left in `parsedAhead`, so everything after it keeps its place behind it.
+    private func dispatchArrivedRequests() {
+        guard holdsInput, parsedAhead == nil, let connection = servedConnection, currentStopReason == nil else { return }
+        var ready = pollfd(fd: inputFD, events: Int16(POLLIN), revents: 0)
+        if !inputEnded, poll(&ready, 1, 0) > 0 { readInput() }
+        while let message = framer.next({ frame in Self.parse(frame, connection) }) {
+            guard let message else {
+                connection.receiveOversizedMessage(limit: options.maximumMessageBytes)
+                continue
+            }
+            guard connection.isGroupable(message) else {
+                parsedAhead = message
+                return
+            }
+            connection.dispatch(message, inputWaiting: true)
         }
     }
 

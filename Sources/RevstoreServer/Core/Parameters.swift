@@ -86,12 +86,13 @@ extension MethodRegistry {
     }
 
     /// An ordered request that writes: when no other input waits, its write runs right here
-    /// on the input thread (`Store.submitting(inline:)`), sparing the hand-off to the writer's
-    /// thread and back; with more input waiting, it is queued, to share a commit with the
-    /// writes that follow.
+    /// on the input thread (`Store.submitting(inline:beforeCommit:)`), sparing the hand-off to
+    /// the writer's thread and back, and the writes that arrive before it commits share its
+    /// commit; with more input waiting, it is queued, to share a commit with the writes that
+    /// follow.
     mutating func writing<M: RPCMethod>(_ type: M.Type, _ body: @escaping @Sendable (M, RequestContext) throws -> Deferred<M.Response>) {
-        ordered(type) { request, context in
-            try Store.submitting(inline: !context.inputWaiting) { try body(request, context) }
+        ordered(type, groupable: true) { request, context in
+            try Store.submitting(inline: !context.inputWaiting, beforeCommit: context.takeArrivedRequests) { try body(request, context) }
         }
     }
 
