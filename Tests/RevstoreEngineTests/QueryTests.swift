@@ -126,4 +126,20 @@ struct StrictQueryTests {
         #expect(try await f.all("S", filter: ["o": ["eq": ["k": 1]]]).map(\.id) == ["s1"])
         #expect(try await f.all("T", filter: ["nosuch": ["gt": 3]]).isEmpty)  // undeclared types are free-form
     }
+
+    @Test("startsWith on $id or an indexed field seeks a range and finds exactly the ids with the prefix, multi-byte and greatest code points included")
+    func prefixRanges() async throws {
+        let f = try await Fixture()
+        let ids = ["a", "ab", "abc", "abd", "ac", "b", "é", "éa", "éb", "f", "z\u{10FFFF}", "z\u{10FFFF}a", "z\u{10FFFF}\u{10FFFF}", "zz",
+                   "\u{D7FF}x", "\u{E000}", "[\"\",\"1\",0]", "[\"\",\"1\",1]", "[\"\",\"10\",0]"]
+        try await f.commit(ids.map { f.put("Note", $0, ["key": .string($0)]) })
+        _ = try await f.store.submitDefineType(name: "Keyed", fields: ["key": ["type": "string", "index": true]], strict: false,
+                                               description: nil).value()
+        try await f.commit(ids.map { f.put("Keyed", $0, ["key": .string($0)]) })
+        for prefix in ["a", "ab", "é", "z\u{10FFFF}", "z", "\u{D7FF}", "[\"\",\"1\",", "[\"\",\"1", "", "q"] {
+            let expected = ids.filter { $0.unicodeScalars.starts(with: prefix.unicodeScalars) }.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+            #expect(try await f.all("Note", filter: ["$id": ["startsWith": .string(prefix)]]).map(\.id) == expected, "\(prefix)")
+            #expect(try await f.all("Keyed", filter: ["key": ["startsWith": .string(prefix)]]).map(\.id) == expected, "\(prefix)")
+        }
+    }
 }

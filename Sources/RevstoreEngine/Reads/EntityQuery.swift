@@ -220,14 +220,42 @@ struct QueryCompiler {
             guard case .string(let prefix) = value else { throw .invalidArgument("startsWith takes a string", path: path) }
             let type = typeOf(operand)
             let text = valueOf(operand)
+            // On a column or an indexed field, the prefix is also a range, which its index can
+            // seek: every string with the prefix sorts at or after it and before its successor.
+            guard operand.path == nil, !prefix.isEmpty else {
+                arguments += [prefix, prefix]
+                return "(\(Self.typeIs(type, "text")) AND substr(\(text), 1, length(?)) = ?)"
+            }
+            arguments += [prefix]
+            var range = "\(text) >= ?"
+            if let bound = Self.successor(ofPrefix: prefix) {
+                arguments += [bound]
+                range += " AND \(text) < ?"
+            }
             arguments += [prefix, prefix]
-            return "(\(Self.typeIs(type, "text")) AND substr(\(text), 1, length(?)) = ?)"
+            return "(\(Self.typeIs(type, "text")) AND \(range) AND substr(\(text), 1, length(?)) = ?)"
         case "exists":
             guard case .bool(let wanted) = value else { throw .invalidArgument("exists takes true or false", path: path) }
             return "(\(typeOf(operand)) IS \(wanted ? "NOT NULL" : "NULL"))"
         default:
             throw .invalidArgument("unknown operator \"\(op)\"", path: path)
         }
+    }
+
+    /// The least string above every string that begins with `prefix`, in code point order
+    /// (which is SQLite's byte order for UTF-8 text): the prefix with its last code point raised
+    /// by one; nil when every code point is the greatest there is.
+    static func successor(ofPrefix prefix: String) -> String? {
+        var scalars = Array(prefix.unicodeScalars)
+        while let last = scalars.popLast() {
+            let next = last.value + 1 == 0xD800 ? 0xE000 : last.value + 1
+            if let raised = Unicode.Scalar(next) {
+                var view = String.UnicodeScalarView()
+                view.append(contentsOf: scalars + [raised])
+                return String(view)
+            }
+        }
+        return nil
     }
 
     /// Typed membership in `values`: the strings, and the numbers, each bound as one JSON array

@@ -175,7 +175,7 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
             calls.append(Call("entity/query", {"session": thread_id, "type": CHANNEL, "branch": entity["branch"],
                                                "at": entity["updatedAtVersion"], "where": {"ns": data["ns"]}, "limit": 10_000}))
             calls.append(Call("entity/query", {"session": thread_id, "type": WRITE, "allBranches": True, "limit": 10_000,
-                                               "where": {"ns": data["ns"], "checkpoint_id": data["checkpoint_id"]}}))
+                                               "where": {"$id": {"startsWith": _codec.key_prefix(data["ns"], data["checkpoint_id"])}}}))
         replies = yield calls
         tuples = []
         for index, entity in enumerate(checkpoints):
