@@ -59,6 +59,18 @@ struct StoreOptions: ParsableArguments {
         if memory, db != nil { throw ValidationError("--memory and --db cannot be used together.") }
     }
 
+    /// The options that change how a server serves, as arguments: what a shared server is
+    /// started with, and what hosts must agree on to share one.
+    var servingArguments: [String] {
+        ["--durability", durability.rawValue, "--max-message-bytes", String(maxMessageBytes), "--busy-timeout", String(busyTimeout),
+         "--read-timeout", String(readTimeout), "--log-level", logLevel.rawValue]
+    }
+
+    /// The store file these options name (nil for --memory).
+    var filePath: String? {
+        memory ? nil : db ?? ProcessInfo.processInfo.environment["REVSTORE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "revstore.sqlite"
+    }
+
     var transportOptions: StdioTransport.Options {
         var options = StdioTransport.Options()
         options.maximumMessageBytes = maxMessageBytes
@@ -75,9 +87,7 @@ struct StoreOptions: ParsableArguments {
             return handler
         }
         let logger = Logger(label: "revstore")
-        let location: StoreConfiguration.Location = memory
-            ? .memory
-            : .file(db ?? ProcessInfo.processInfo.environment["REVSTORE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "revstore.sqlite")
+        let location: StoreConfiguration.Location = filePath.map { .file($0) } ?? .memory
         do {
             let store = try Store(StoreConfiguration(location: location, durability: durability, busyTimeout: busyTimeout,
                                                      readTimeout: readTimeout > 0 ? readTimeout : nil))
@@ -106,14 +116,33 @@ extension Revstore {
         static let configuration = CommandConfiguration(
             abstract: "Serve the Revstore protocol on stdin/stdout (the default command).",
             discussion: """
-                Example:
+                With --shared, every process that opens the same store file with the same options
+                shares one server: each hands its stdin and stdout to it and waits, and the server
+                serves them directly. Their writes then share commits instead of taking turns at the
+                file's lock. The shared server closes the store and exits when its last host is done.
+
+                Examples:
                   echo '{"jsonrpc":"2.0","id":1,"method":"ping"}' | revstore serve --memory
+                  echo '{"jsonrpc":"2.0","id":1,"method":"ping"}' | revstore serve --shared --db app.sqlite
                 """
         )
 
         @OptionGroup var options: StoreOptions
 
+        @Flag(name: .long, help: "Share one server with every other process that opens this store file with --shared.")
+        var shared = false
+
+        /// Set on the shared server itself, which a process started with --shared starts.
+        @Flag(name: .customLong("shared-server"), help: .hidden)
+        var sharedServer = false
+
+        func validate() throws {
+            if shared || sharedServer, options.memory { throw ValidationError("--shared needs a store file, not --memory.") }
+        }
+
         func run() throws {
+            if shared { try joinSharedServer() }
+            if sharedServer { try runSharedServer() }
             let (store, logger, protocolFD) = try options.startServing()
             let context = ServerContext(store: store, maximumMessageBytes: options.maxMessageBytes, logger: logger)
             Foundation.exit(RevstoreServer.serve(context: context, inputFD: STDIN_FILENO, outputFD: protocolFD, transportOptions: options.transportOptions))

@@ -56,12 +56,6 @@ struct StdioTransportTests {
         #"{"jsonrpc":"2.0","id":\#(n),"method":"\#(method)","params":{"n":\#(n)}}"# + "\n"
     }
 
-    private func pipePair() throws -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        return (fds[0], fds[1])
-    }
-
     private func write(_ fd: Int32, _ text: String) {
         let bytes = Array(text.utf8)
         #expect(bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) } == bytes.count)

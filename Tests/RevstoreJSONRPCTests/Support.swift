@@ -58,3 +58,10 @@ func makeConnection(_ registry: MethodRegistry) -> (Connection, CollectingSink) 
 
 /// The package root, found from this file's location.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A new pipe's read and write ends.
+func pipePair() throws -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    return (fds[0], fds[1])
+}

@@ -7,11 +7,13 @@ import RevstoreJSON
 /// After every group commit the writer calls `catchUp` before any response is written, so the
 /// events a request causes reach its connection before its response. Commits by other processes
 /// are noticed by `FileWatcher` (or a one-second safety poll) and handed on the same way.
-/// While the host lags (`canDeliver` says no), a subscription stops taking live events and
+/// While its host lags (its `canDeliver` says no), a subscription stops taking live events and
 /// later resumes from the durable feed, so memory never grows with the backlog.
 public final class EventHub: @unchecked Sendable {
     /// Sends one event to one subscription's owner.
     public typealias Deliver = @Sendable (_ subscription: String, _ event: Event) -> Void
+    /// Whether a subscription's owner is keeping up (for stdio: little unread output).
+    public typealias CanDeliver = @Sendable () -> Bool
 
     private struct Subscription {
         var filter: EventFilter
@@ -22,6 +24,7 @@ public final class EventHub: @unchecked Sendable {
         /// Registered, but its `subscribe` response is not out yet: nothing is sent to it.
         var waiting: Bool
         var deliver: Deliver
+        var canDeliver: CanDeliver
     }
 
     private let database: any DatabaseWriter
@@ -31,7 +34,6 @@ public final class EventHub: @unchecked Sendable {
     /// The last cursor handed to the live subscriptions.
     private var dispatched: Int64 = 0
     private var started = false
-    private var canDeliver: @Sendable () -> Bool = { true }
     private let queue = DispatchQueue(label: "revstore.events")
     private var watcher: FileWatcher?
     /// Events read from the feed at a time, when catching up.
@@ -42,15 +44,11 @@ public final class EventHub: @unchecked Sendable {
         self.location = location
     }
 
-    /// What tells the hub the host is keeping up (for stdio: little unread output).
-    public func setBackpressure(_ canDeliver: @escaping @Sendable () -> Bool) {
-        lock.withLock { self.canDeliver = canDeliver }
-    }
-
     /// Registers a subscription. With `since`, events after that cursor are replayed from the
     /// feed first; without, only events after `latest` follow. Nothing is sent until `activate`,
     /// which the caller invokes once its reply naming the subscription is out.
-    func register(_ filter: EventFilter, since: Int64?, latest: Int64, deliver: @escaping Deliver) -> (id: String, cursor: Int64) {
+    func register(_ filter: EventFilter, since: Int64?, latest: Int64, canDeliver: @escaping CanDeliver,
+                  deliver: @escaping Deliver) -> (id: String, cursor: Int64) {
         let id = Identifier.make()
         lock.withLock {
             if !started {
@@ -60,7 +58,8 @@ public final class EventHub: @unchecked Sendable {
                     FileWatcher(databasePath: path) { [weak self] in self?.catchUpSoon() }
                 }
             }
-            subscriptions[id] = Subscription(filter: filter, position: since ?? latest, live: false, waiting: true, deliver: deliver)
+            subscriptions[id] = Subscription(filter: filter, position: since ?? latest, live: false, waiting: true, deliver: deliver,
+                                             canDeliver: canDeliver)
         }
         return (id, since ?? latest)
     }
@@ -107,7 +106,7 @@ public final class EventHub: @unchecked Sendable {
                 guard let last = events.last else { break }
                 for id in subscriptions.keys {
                     guard var subscription = subscriptions[id], subscription.live else { continue }
-                    if !canDeliver() {
+                    if !subscription.canDeliver() {
                         subscription.live = false  // falls back to the feed until the host catches up
                     } else {
                         for event in events where event.cursor > subscription.position {
@@ -132,7 +131,7 @@ public final class EventHub: @unchecked Sendable {
         var behind = false
         for id in subscriptions.keys {
             guard var subscription = subscriptions[id], !subscription.live, !subscription.waiting else { continue }
-            while canDeliver() {
+            while subscription.canDeliver() {
                 if subscription.position >= dispatched {
                     subscription.live = true
                     break

@@ -16,12 +16,14 @@ extension Store {
 
     /// Registers a subscription in order with the writes queued before it: without `since`, it
     /// gets exactly the events of writes after those. Call `events.activate` once the reply is out.
-    public func submitSubscribe(_ filter: EventFilter, since: Int64?, deliver: @escaping EventHub.Deliver) -> WriteTicket<SubscriptionTicket> {
+    /// While `canDeliver` says no, live events wait in the feed.
+    public func submitSubscribe(_ filter: EventFilter, since: Int64?, canDeliver: @escaping EventHub.CanDeliver = { true },
+                                deliver: @escaping EventHub.Deliver) -> WriteTicket<SubscriptionTicket> {
         submitWrite { [events] db in
             if let since, since < 0 { throw EngineError.invalidArgument("since is a cursor, 0 or more", path: "since") }
             if let since { try db.checkCursor(since, session: filter.session) }
             let latest = try db.fetchOne(Int64.self, "SELECT coalesce(max(cursor), 0) FROM event", []) ?? 0
-            let registered = events.register(filter, since: since, latest: latest, deliver: deliver)
+            let registered = events.register(filter, since: since, latest: latest, canDeliver: canDeliver, deliver: deliver)
             return SubscriptionTicket(id: registered.id, cursor: registered.cursor)
         }
     }

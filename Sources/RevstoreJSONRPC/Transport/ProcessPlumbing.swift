@@ -14,17 +14,23 @@ public enum ProcessPlumbing {
     ///
     /// Returns the private descriptor for protocol output.
     public static func prepare() -> Int32 {
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        sigprocmask(SIG_SETMASK, &empty, nil)
-        signal(SIGPIPE, SIG_IGN)
-        TerminationSignal.install()
+        prepareSignals()
         watchParent()
         let protocolFD = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
         precondition(protocolFD >= 0, "cannot duplicate standard output")
         fflush(nil)
         dup2(STDERR_FILENO, STDOUT_FILENO)
         return protocolFD
+    }
+
+    /// The signal set-up of `prepare` alone, for a process that serves descriptors handed to it
+    /// rather than its own standard streams.
+    public static func prepareSignals() {
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        sigprocmask(SIG_SETMASK, &empty, nil)
+        signal(SIGPIPE, SIG_IGN)
+        TerminationSignal.install()
     }
 
     /// Once a second (one cheap system call), asks whether the parent is still the one that

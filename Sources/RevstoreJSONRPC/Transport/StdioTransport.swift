@@ -37,6 +37,9 @@ public final class StdioTransport: @unchecked Sendable {
         /// How much longer a reply already begun may take to go out whole, after `drainTimeout`;
         /// together within the protocol's 2 s.
         public var lineGrace: TimeInterval = 0.4
+        /// Whether SIGTERM stops the loop: true for a process that serves one connection; a
+        /// process that serves several stops each itself.
+        public var stopsOnTerminationSignal = true
 
         public init() {}
     }
@@ -118,7 +121,9 @@ public final class StdioTransport: @unchecked Sendable {
     public func run(_ connection: Connection) -> StopReason {
         connection.onExit { [weak self] code in self?.stop(.exitRequested(code: code)) }
         output.onBrokenPipe { [weak self] in self?.stop(.outputClosed) }
-        TerminationSignal.onTerminate { [weak self] in self?.stop(.terminated) }
+        if options.stopsOnTerminationSignal {
+            TerminationSignal.onTerminate { [weak self] in self?.stop(.terminated) }
+        }
         connection.runConcurrentRequestsInline { [weak self] in self?.handOffInput() }
         connection.takeArrivedRequests { [weak self] in self?.dispatchArrivedRequests() }
 

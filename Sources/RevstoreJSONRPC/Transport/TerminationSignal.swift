@@ -5,7 +5,7 @@ import Foundation
 /// The handler is installed synchronously (a `DispatchSource` installs its own asynchronously,
 /// and a SIGTERM arriving before that is lost). The signal handler itself only writes one byte
 /// to a pipe, which is async-signal-safe; a dedicated thread reads it and calls the handler.
-enum TerminationSignal {
+public enum TerminationSignal {
     private static let state = NSLock()
     nonisolated(unsafe) private static var handler: (@Sendable () -> Void)?
     /// SIGTERM came before any handler was registered; the first one registered runs at once.
@@ -14,11 +14,11 @@ enum TerminationSignal {
     nonisolated(unsafe) private static var pipeWriteFD: Int32 = -1
 
     /// Installs the signal handler; from then on a SIGTERM is never lost.
-    static func install() { _ = installed }
+    public static func install() { _ = installed }
 
     /// Makes SIGTERM call `action` (replacing any earlier action). If a SIGTERM already came,
     /// `action` runs at once.
-    static func onTerminate(_ action: @escaping @Sendable () -> Void) {
+    public static func onTerminate(_ action: @escaping @Sendable () -> Void) {
         install()
         let fire = state.withLock {
             handler = action

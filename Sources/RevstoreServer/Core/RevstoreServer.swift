@@ -125,23 +125,30 @@ public enum RevstoreServer {
 
     /// Serves the protocol on stdin and `outputFD` until the host is done; returns the exit code.
     public static func serve(context: ServerContext, inputFD: Int32, outputFD: Int32, transportOptions: StdioTransport.Options) -> Int32 {
+        context.logger.info("serving on stdio", metadata: ["store": "\(context.store.path)"])
+        let stopped = serveConnection(context: context, inputFD: inputFD, outputFD: outputFD, transportOptions: transportOptions)
+        context.store.close()
+        return exitCode(stopped)
+    }
+
+    /// Serves one connection until its host is done, leaving the store open.
+    static func serveConnection(context: ServerContext, inputFD: Int32, outputFD: Int32, transportOptions: StdioTransport.Options,
+                                started: (StdioTransport) -> Void = { _ in }) -> StdioTransport.StopReason {
         let transport = StdioTransport(inputFD: inputFD, outputFD: outputFD, options: transportOptions, logger: context.logger)
         let connection = Connection(
-            registry: makeRegistry(context: context),
+            registry: makeRegistry(context: context.serving(transport.output)),
             sink: transport.output,
             options: connectionOptions,
             logger: context.logger
         )
-        // Past this much unread output, subscriptions stop taking live events and later resume
-        // from the durable feed; responses are never held back.
-        let output = transport.output
-        context.store.events.setBackpressure { output.queuedBytes < RevstoreServer.eventBacklogBytes }
-        context.logger.info("serving on stdio", metadata: ["store": "\(context.store.path)"])
-        let stopped = transport.run(connection)
-        context.store.close()
+        started(transport)
+        return transport.run(connection)
+    }
+
+    static func exitCode(_ stopped: StdioTransport.StopReason) -> Int32 {
         switch stopped {
-        case .exitRequested(let code): return code
-        case .endOfInput, .terminated, .outputClosed: return 0
+        case .exitRequested(let code): code
+        case .endOfInput, .terminated, .outputClosed: 0
         }
     }
 }

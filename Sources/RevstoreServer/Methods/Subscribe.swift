@@ -47,7 +47,7 @@ struct SubscribeRequest: ServerMethod {
             let filter = EventFilter(session: request.session, branch: request.branch, types: request.types.map(Set.init),
                                      ids: request.ids.map { Set($0.map { CodePointString($0) }) }, kinds: kinds)
             let connection = call.connection
-            let ticket = context.store.submitSubscribe(filter, since: request.since) { subscription, event in
+            let ticket = context.store.submitSubscribe(filter, since: request.since, canDeliver: context.canDeliverEvents) { subscription, event in
                 connection.notify(method: notification, params: Notification(event: event, subscription: subscription))
             }
             return Deferred { completion in

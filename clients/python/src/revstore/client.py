@@ -63,18 +63,23 @@ class Revstore:
     async def spawn(cls, db: str | os.PathLike[str] | None = None, *, memory: bool = False,
                     binary: str | os.PathLike[str] | None = None, args: Sequence[str] = (), env: dict[str, str] | None = None,
                     durability: Literal["full", "normal"] | None = None, timeout: float | None = None,
-                    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, close_timeout: float = 2.0) -> "Revstore":
+                    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, close_timeout: float = 2.0,
+                    shared: bool = False) -> "Revstore":
         """Starts a server. The binary comes from ``binary``, else ``$REVSTORE_BIN``, else ``PATH``.
 
         ``db`` is the store file (the server's default, ``revstore.sqlite`` in its working
         directory, when neither it nor ``memory`` is given); ``args`` are extra command-line flags;
-        ``timeout`` is the default per-call timeout in seconds.
+        ``timeout`` is the default per-call timeout in seconds. With ``shared``, every process
+        that opens the same file with ``shared`` (and the same options) is served by one server,
+        so that their writes share commits instead of taking turns at the file's lock.
         """
         argv: list[str] = []
         if memory:
             argv.append("--memory")
         elif db is not None:
             argv += ["--db", os.fspath(db)]
+        if shared:
+            argv.append("--shared")
         if durability:
             argv += ["--durability", durability]
         if max_message_bytes != DEFAULT_MAX_MESSAGE_BYTES:

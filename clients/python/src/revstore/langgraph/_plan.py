@@ -109,14 +109,19 @@ def connection_of(db: Any) -> Connection:
 
 
 def _spawn(conn_string: str, binary: str | None) -> Connection:
-    return Connection.spawn(["--memory"] if conn_string == ":memory:" else ["--db", os.fspath(conn_string)], binary=binary)
+    if conn_string == ":memory:":
+        return Connection.spawn(["--memory"], binary=binary)
+    return Connection.spawn(["--shared", "--db", os.fspath(conn_string)], binary=binary)
 
 
 @contextlib.contextmanager
 def spawned(conn_string: str, binary: str | None) -> Iterator[Connection]:
     """A connection to a server started on the store file ``conn_string`` (``":memory:"`` for a
     throwaway one), stopped when the block ends: what ``from_conn_string`` opens. A bare
-    connection, not a client: a saver needs no more, and starts the sooner for it."""
+    connection, not a client: a saver needs no more, and starts the sooner for it.
+
+    Every process that opens one file this way shares one server (``revstore serve --shared``):
+    their writes share commits instead of taking turns at the file's lock."""
     connection = _spawn(conn_string, binary)
     try:
         yield connection
