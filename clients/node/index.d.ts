@@ -101,7 +101,7 @@ export interface QueryParams {
 }
 
 export interface SpawnOptions {
-  db?: string; memory?: boolean; binary?: string; args?: string[]; durability?: 'full' | 'normal';
+  db?: string; memory?: boolean; shared?: boolean; binary?: string; args?: string[]; durability?: 'full' | 'normal';
   env?: Record<string, string>; closeTimeout?: number; onStderr?: (line: string) => void;
 }
 

@@ -50,15 +50,20 @@ export class Revstore {
   }
 
   /**
-   * Starts a server. The binary comes from `binary`, else `REVSTORE_BIN`, else `PATH`.
-   * @param {{db?: string, memory?: boolean, binary?: string, args?: string[], durability?: 'full'|'normal',
-   *   env?: Record<string,string>, closeTimeout?: number, onStderr?: (line: string) => void}} [options]
+   * Starts a server. The binary comes from `binary`, else `REVSTORE_BIN`, else `PATH`. With
+   * `shared`, every process that opens the same `db` with `shared` (and the same options) is
+   * served by one server, so that their writes share commits instead of taking turns at the
+   * file's lock.
+   * @param {{db?: string, memory?: boolean, shared?: boolean, binary?: string, args?: string[],
+   *   durability?: 'full'|'normal', env?: Record<string,string>, closeTimeout?: number,
+   *   onStderr?: (line: string) => void}} [options]
    * @returns {Promise<Revstore>}
    */
   static async spawn(options = {}) {
     const args = [];
     if (options.memory) args.push('--memory');
     else if (options.db) args.push('--db', options.db);
+    if (options.shared) args.push('--shared');
     if (options.durability) args.push('--durability', options.durability);
     args.push(...(options.args ?? []));
     return new Revstore(new Connection(args, options));

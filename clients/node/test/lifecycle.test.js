@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Revstore, BinaryNotFoundError, ServerExitedError, NotFoundError } from '../src/index.js';
@@ -86,3 +86,34 @@ test('stderr is drained: a chatty server never blocks', async (t) => {
   assert.ok(lines.length > 0);
   await assert.rejects(db.sessionGet({ session: 'x' }), NotFoundError);
 });
+
+test('shared: hosts on one file are served by one server, which is gone after the last closes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'revstore-'));
+  const path = join(dir, 'state.sqlite');
+  const first = await Revstore.spawn({ db: path, shared: true, binary });
+  const second = await Revstore.spawn({ db: path, shared: true, binary });
+  await first.call('session/create', { session: 'a' });
+  const listed = await second.call('session/list', {});
+  assert.deepEqual(listed.sessions.map((s) => s.session), ['a']);
+  const holders = holdersOf(path);
+  assert.equal(holders.length, 1);
+  assert.ok(!holders.includes(first.pid) && !holders.includes(second.pid));
+  assert.equal(await first.close(), 0);
+  await second.call('session/create', { session: 'b' });
+  assert.equal(await second.close(), 0);
+  assert.deepEqual(holdersOf(path), []);
+  assert.equal(existsSync(`${path}-wal`), false);
+});
+
+/** The processes that have `path` open. */
+function holdersOf(path) {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === path)) found.push(Number(pid));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
