@@ -146,3 +146,22 @@ async def test_many_hosts_at_once_start_one_server(binary, tmp_path, count):
     finally:
         assert await asyncio.gather(*(db.close() for db in clients)) == [0] * count
     assert holders(path) == set()
+
+
+async def test_a_killed_server_fails_its_hosts_and_the_next_host_starts_another(binary, tmp_path):
+    path = tmp_path / "store.sqlite"
+    db = await revstore.Revstore.spawn(db=path, binary=binary, shared=True)
+    await db.call("session/create", {"session": "s"})
+    (server,) = holders(path)
+    os.kill(server, signal.SIGKILL)
+    with pytest.raises(revstore.ServerExitedError) as error:
+        for _ in range(100):
+            await db.ping()
+            await asyncio.sleep(0.02)
+    assert error.value.returncode == 1
+    assert any("stopped unexpectedly" in line for line in error.value.stderr_tail)
+    await db.close()
+    # Its socket is left behind, and its lock released: the next host starts a server anyway.
+    async with await revstore.Revstore.spawn(db=path, binary=binary, shared=True) as again:
+        assert [s["session"] for s in (await again.call("session/list", {}))["sessions"]] == ["s"]
+        assert server not in holders(path)
