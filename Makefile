@@ -114,7 +114,7 @@ bench: release venv
 	$(PYTHON) bench/queries.py
 	$(PYTHON) bench/events.py
 	$(PYTHON) bench/storage.py
-	$(PYTHON) bench/request_path.py
+	$(PYTHON) bench/requests.py
 	$(PY_VENV)/bin/python bench/langgraph.py
 
 clean:
