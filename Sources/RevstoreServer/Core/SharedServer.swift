@@ -40,8 +40,9 @@ public enum SharedServer {
 
     /// The address of the server of the store file at `storePath` opened with `settings`
     /// (every option that changes how it serves, as arguments): hosts share a server when both
-    /// agree. Addresses live in a directory only this user can enter: `$XDG_RUNTIME_DIR/revstore`,
-    /// else `revstore-<uid>` in the temporary directory.
+    /// agree and run the same version of revstore (another version may speak otherwise).
+    /// Addresses live in a directory only this user can enter: `$XDG_RUNTIME_DIR/revstore`, else
+    /// `revstore-<uid>` in the temporary directory.
     public static func address(storePath: String, settings: [String]) throws(Failure) -> Address {
         let directory = try privateDirectory()
         let url = URL(fileURLWithPath: storePath)
@@ -53,7 +54,7 @@ public enum SharedServer {
         let canonical = String(cString: resolved) + "/" + url.lastPathComponent
         // FNV-1a: stable across processes and runs, unlike Swift's seeded hashing.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in ([canonical] + settings).joined(separator: "\0").utf8 {
+        for byte in ([canonical, RevstoreServer.version] + settings).joined(separator: "\0").utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         let name = String(hash, radix: 16)
