@@ -55,6 +55,37 @@ struct VersioningTests {
         #expect(try await f.get("User", "u1")?.data == ["name": "John", "age": 31])
     }
 
+    @Test("a one-entity write answers with exactly the JSON a read of its new version gives")
+    func entityWriteAnswers() async throws {
+        let f = try await Fixture()
+        _ = try await f.store.submitDefineType(name: "Note", fields: ["title": ["type": "string"], "kind": ["type": "string", "default": "plain"]],
+                                               strict: false, description: nil).value()
+        // The answer is built from what the commit wrote, or read when the op changed nothing.
+        let operations: [CommitOperation] = [
+            .put(type: "Note", id: "n", data: ["title": "é \u{0} 😀", "z": 1.5e300, "a": ["$bytes": "aGk="], "nested": ["b": [1, nil, true]]], ifVersion: 0),
+            .patch(type: "Note", id: "n", patch: ["title": "two", "z": nil], ifVersion: 1),
+            .jsonPatch(type: "Note", id: "n", operations: [["op": "add", "path": "/nested/b/-", "value": "x"]], ifVersion: nil),
+            .put(type: "Note", id: "n", data: ["title": "two", "a": ["$bytes": "aGk="], "nested": ["b": [1, nil, true, "x"]]], ifVersion: nil),
+            .delete(type: "Note", id: "n", ifVersion: nil),
+            .restore(type: "Note", id: "n", data: nil),
+            .fork(type: "Note", id: "n", newID: "n2", patch: ["title": "forked"]),
+            .put(type: "Plain", id: nil, data: ["k": "v"], ifVersion: nil),
+        ]
+        for (index, operation) in operations.enumerated() {
+            let write = try await f.store.submitEntityWrite(CommitRequest(session: "s1", operations: [operation], actor: "ann")).value()
+            let answered = try #require(write.entity, "op \(index)")
+            let read = try #require(try await f.get(answered.type, answered.id, at: write.result.version, includeDeleted: true), "op \(index)")
+            #expect(Self.text(answered) == Self.text(read), "op \(index)")
+            #expect(write.result.created == (index != 3), "op \(index): only the rewrite of identical data changes nothing")
+        }
+    }
+
+    private static func text(_ entity: Entity) -> String {
+        var writer = JSONWriter()
+        entity.write(to: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     @Test("a batch of 1,000 ops is one version; identical rewrites are no change")
     func batchAndIdenticalWrites() async throws {
         let f = try await Fixture()

@@ -38,6 +38,10 @@ struct CommitBuilder {
     private var touched: Set<EntityReference> = []
     /// The store's declared types, read at the first need.
     private var types: DeclaredTypes?
+    /// The entity a one-entity write answers with: when `finish` writes it, `answer` is that
+    /// entity as its new version reads.
+    var answering: EntityReference?
+    private(set) var answer: Entity?
 
     init(db: Database, session: SessionRow, branch: BranchRow, actor: String?) throws {
         self.db = db
@@ -453,6 +457,13 @@ struct CommitBuilder {
             try db.noteLineage(entityKey: key, lineageID: row.lineageID)
         }
         EntityData.cache.remember(rowID: rowID, versionID: versionID, value: data, cost: stored.keyframeBytes + stored.chainBytes)
+        if answering == EntityReference(type: entity.type, id: entity.id) {
+            answer = Entity(
+                type: entity.type, id: entity.id, version: row.number, document: .value(data), deleted: entity.deleted,
+                createdAt: row.createdAt, updatedAt: now, createdAtVersion: row.createdAtVersion, updatedAtVersion: version,
+                createdBy: row.createdBy, updatedBy: actor, deletedAt: row.deletedAt, deletedBy: row.deletedBy,
+                versionId: versionID, parentVersionId: row.parentVersionID, lineageId: row.lineageID, branch: branch.name)
+        }
         return Change(type: entity.type, id: entity.id, change: change, version: row.number, versionId: versionID)
     }
 

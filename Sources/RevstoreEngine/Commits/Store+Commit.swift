@@ -9,12 +9,20 @@ extension Store {
     }
 
     static func commit(_ request: CommitRequest, in db: Database) throws -> CommitResult {
+        try commit(request, in: db, answering: nil).result
+    }
+
+    /// The commit, and `target` as the commit wrote it (nil if it did not write it).
+    private static func commit(_ request: CommitRequest, in db: Database, answering target: EntityReference?) throws
+        -> (result: CommitResult, answer: Entity?) {
         let session = try db.sessionRow(request.session)
         let branch = try db.branchRow(session: session, name: request.branch)
         try checkExpected(request.expectedVersion, branch)
         var builder = try CommitBuilder(db: db, session: session, branch: branch, actor: request.actor)
+        builder.answering = target
         try builder.apply(request.operations)
-        return try builder.finish(message: request.message, metadata: request.metadata, allowEmpty: request.allowEmpty)
+        let result = try builder.finish(message: request.message, metadata: request.metadata, allowEmpty: request.allowEmpty)
+        return (result, builder.answer)
     }
 
     static func checkExpected(_ expected: Int?, _ branch: BranchRow) throws {
@@ -27,11 +35,13 @@ extension Store {
 
 extension Store {
     /// A one-op commit that also answers with the entity it wrote (the tombstone for a delete),
-    /// read in the same transaction, so it is exactly the state of the new version.
+    /// exactly the state of the new version: as the commit wrote it, or, when the op changed
+    /// nothing, read in the same transaction.
     public func submitEntityWrite(_ request: CommitRequest) -> WriteTicket<(result: CommitResult, entity: Entity?)> {
         let (request, target) = Self.fixingTarget(request)
         return submitWrite { db in
-            let result = try Self.commit(request, in: db)
+            let (result, answer) = try Self.commit(request, in: db, answering: EntityReference(type: target.type, id: target.id))
+            if let answer { return (result, answer) }
             let position = try db.resolve(ReadPosition(session: request.session, branch: result.branch))
             let row = try db.entityRow(session: position.session, type: target.type, id: target.id, segments: position.segments)
             return (result, row?.entity(branchNames: position.branchNames))
