@@ -114,6 +114,7 @@ struct StoreOptions: ParsableArguments {
 extension Revstore {
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve the Revstore protocol on stdin/stdout (the default command).",
             discussion: """
                 With --shared, every process that opens the same store file with the same options

@@ -5,6 +5,7 @@ import RevstoreJSON
 extension Revstore {
     struct Call: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "call",
             abstract: "Make one request, or one per line of stdin, and print the result as JSON.",
             discussion: """
                 PARAMS is one JSON object, or key=value pairs (a value is JSON when it parses as

@@ -6,6 +6,7 @@ import RevstoreJSON
 extension Revstore {
     struct Sessions: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sessions",
             abstract: "List the store's sessions.",
             discussion: "Example:\n  revstore sessions --db agent.sqlite"
         )
@@ -30,6 +31,7 @@ extension Revstore {
 
     struct Log: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "log",
             abstract: "Show a session's versions, newest first, like git log.",
             discussion: """
                 Each version with its time, actor, message, review status and the entities it changed;
@@ -89,6 +91,7 @@ extension Revstore {
 
     struct Show: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a session's entities at a version: all, one type, or one entity.",
             discussion: """
                 Examples:
@@ -146,6 +149,7 @@ extension Revstore {
 
     struct Diff: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "What changed between two versions of a session, entity by entity and field by field.",
             discussion: """
                 FROM and TO are versions or tags of the session's default branch (or --branch).
@@ -201,6 +205,7 @@ extension Revstore {
 
     struct History: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "Every version of one entity, newest first.",
             discussion: "Example:\n  revstore history chat-1 Note n1 --limit 10"
         )
@@ -228,7 +233,7 @@ extension Revstore {
     }
 
     struct Branches: ShellCommand {
-        static let configuration = CommandConfiguration(abstract: "List a session's branches.", discussion: "Example:\n  revstore branches chat-1")
+        static let configuration = CommandConfiguration(commandName: "branches", abstract: "List a session's branches.", discussion: "Example:\n  revstore branches chat-1")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The session.") var session: String
@@ -245,7 +250,7 @@ extension Revstore {
     }
 
     struct Tags: ShellCommand {
-        static let configuration = CommandConfiguration(abstract: "List a session's tags.", discussion: "Example:\n  revstore tags chat-1")
+        static let configuration = CommandConfiguration(commandName: "tags", abstract: "List a session's tags.", discussion: "Example:\n  revstore tags chat-1")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "The session.") var session: String
@@ -261,7 +266,7 @@ extension Revstore {
     }
 
     struct Stats: ShellCommand {
-        static let configuration = CommandConfiguration(abstract: "Counts of what the store holds, and its size by table.",
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Counts of what the store holds, and its size by table.",
                                                         discussion: "Example:\n  revstore stats --db agent.sqlite")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions

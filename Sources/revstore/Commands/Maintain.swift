@@ -8,6 +8,7 @@ import RevstoreServer
 extension Revstore {
     struct Compact: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compact",
             abstract: "Remove old versions of a session, keeping the last N of each branch (and every protected one).",
             discussion: "Examples:\n  revstore compact chat-1 --keep-last 100 --dry-run\n  revstore compact chat-1 --keep-last 100"
         )
@@ -27,7 +28,7 @@ extension Revstore {
     }
 
     struct Vacuum: ShellCommand {
-        static let configuration = CommandConfiguration(abstract: "Rebuild the store file without its free pages.",
+        static let configuration = CommandConfiguration(commandName: "vacuum", abstract: "Rebuild the store file without its free pages.",
                                                         discussion: "Example:\n  revstore vacuum --db agent.sqlite")
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
@@ -40,6 +41,7 @@ extension Revstore {
 
     struct Check: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check the store's integrity: SQLite's own check, and every stored version readable whole.",
             discussion: "Exits 0 when all is well, 1 with the problems on stdout otherwise.\n\nExample:\n  revstore check --db agent.sqlite"
         )
@@ -58,6 +60,7 @@ extension Revstore {
 
     struct Export: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write a session with its whole history to stdout as JSON lines.",
             discussion: """
                 Every version (time, actor, message, metadata, review state), branch, tag, turn and
@@ -81,6 +84,7 @@ extension Revstore {
 
     struct Import: ShellCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Read a session exported by `revstore export` from stdin (or a file) into the store.",
             discussion: """
                 The session keeps its name unless --as gives another; a session by that name must not
