@@ -257,6 +257,7 @@ public enum SharedServer {
     public static func join(_ address: Address, inputFD: Int32, outputFD: Int32, start: () throws -> Int32) throws -> Int32 {
         let deadline = Date() + joinLimit
         var pause: useconds_t = 2_000
+        var started = false
         while true {
             if let socket = try? DescriptorHandoff.connected(to: address.socketPath) {
                 if (try? DescriptorHandoff.send([inputFD, outputFD], over: socket)) != nil, readByte(socket) == acceptedByte {
@@ -270,13 +271,17 @@ public enum SharedServer {
                     return Int32(code)
                 }
                 close(socket)  // a server closing down: the next one starts after it
-            } else {
+            } else if !started {
                 let report = try start()
                 let message = readAll(report)
                 close(report)
                 // The server wrote its lines for the host, prefix and all: pass on what they say.
                 if !message.isEmpty { throw Failure(description: message.replacingOccurrences(of: "revstore: ", with: "")) }
+                // It listens now, unless another was starting and it left that one the store.
+                started = true
+                continue
             }
+            started = false
             guard Date() < deadline else {
                 throw Failure(description: "no shared server answered at \(address.socketPath) within \(Int(joinLimit)) s")
             }
