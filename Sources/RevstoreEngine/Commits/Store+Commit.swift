@@ -15,8 +15,7 @@ extension Store {
     /// The commit, and `target` as the commit wrote it (nil if it did not write it).
     private static func commit(_ request: CommitRequest, in db: Database, answering target: EntityReference?) throws
         -> (result: CommitResult, answer: Entity?) {
-        let session = try db.sessionRow(request.session)
-        let branch = try db.branchRow(session: session, name: request.branch)
+        let (session, branch) = try db.sessionAndBranch(request.session, branch: request.branch)
         try checkExpected(request.expectedVersion, branch)
         var builder = try CommitBuilder(db: db, session: session, branch: branch, actor: request.actor)
         builder.answering = target

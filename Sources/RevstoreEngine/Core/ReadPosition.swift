@@ -100,11 +100,19 @@ extension Database {
         return (segments, names)
     }
 
+    /// A session and its branch (its default branch without a name), in one seek.
+    func sessionAndBranch(_ sessionName: String, branch branchName: String?) throws -> (SessionRow, BranchRow) {
+        if let pair = try fetchOne(SessionBranchRow.self, Self.sessionAndBranch, [sessionName, branchName]) {
+            return (pair.session, pair.branch)
+        }
+        // One of the two is missing: look for each alone, for the error that names it.
+        let session = try sessionRow(sessionName)
+        return (session, try branchRow(session: session, name: branchName))
+    }
+
     func resolve(_ position: ReadPosition) throws -> ResolvedPosition {
-        let pair = try fetchOne(SessionBranchRow.self, Self.sessionAndBranch, [position.session, position.branch])
-        // Without the pair, one of the two is missing: look for each alone, for the error that names it.
-        let session = try pair?.session ?? sessionRow(position.session)
-        var branch = try pair?.branch ?? branchRow(session: session, name: position.branch)
+        let (session, named) = try sessionAndBranch(position.session, branch: position.branch)
+        var branch = named
         let version: Int
         switch position.at {
         case nil:
