@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 @testable import RevstoreEngine
 import RevstoreJSON
@@ -18,6 +19,23 @@ func migratedStore(from migration: String, _ write: (Database) throws -> Void) t
 /// Stores written before a migration open and keep working after it (append-only migrations).
 @Suite("Migrations")
 struct MigrationTests {
+    @Test("stores opened on one new file from many threads at once all open, each applying what the others have not")
+    func simultaneousCreation() throws {
+        for _ in 0..<10 {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-race-\(UUID().uuidString).sqlite").path
+            let opened = Mutex<[Result<Store, EngineError>]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                let result = Result { () throws(EngineError) -> Store in try Store(StoreConfiguration(location: .file(path))) }
+                opened.withLock { $0.append(result) }
+            }
+            let stores = try opened.withLock { try $0.map { try $0.get() } }
+            #expect(stores.count == 8)
+            let applied = try DatabaseQueue(path: path).read { try StoreSchema.migrator.appliedIdentifiers($0) }
+            #expect(applied.count == StoreSchema.migrator.migrations.count)
+            stores.forEach { $0.close() }
+        }
+    }
+
     @Test("a store written before keyframes and deltas reads exactly, then takes appends as deltas")
     func beforeDeltas() async throws {
         let messages = (0..<30).map { JSONValue.string("message \($0) " + String(repeating: "x", count: 60)) }
