@@ -1,6 +1,7 @@
 """Shared helpers for the benchmarks: spawning peers, raw line I/O, statistics, reporting."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -27,6 +28,18 @@ def build_echo() -> str:
     if not out.exists() or out.stat().st_mtime < source.stat().st_mtime:
         subprocess.run(["cc", "-O2", "-o", str(out), str(source)], check=True)
     return str(out)
+
+
+@contextlib.contextmanager
+def pinned(cpu: int | None):
+    """Runs the block with this process on `cpu` (anywhere for None), as it was afterwards."""
+    original = os.sched_getaffinity(0)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, original)
 
 
 class LinePeer:

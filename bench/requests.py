@@ -26,7 +26,7 @@ import sqlite3
 import statistics
 import tempfile
 
-from common import RpcPeer, exit_with, now, percentile, pipelined, report, revstore_binary, round_trips
+from common import RpcPeer, exit_with, now, percentile, pinned, pipelined, report, revstore_binary, round_trips
 
 ENTITIES = 1000
 VERSIONS = 200
@@ -58,30 +58,28 @@ PING = b'{"jsonrpc":"2.0","id":0,"method":"ping"}\n'
 
 
 def measure_reads(path: str, host_cpu: int, server_cpu: int, args) -> dict:
-    original = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {host_cpu})
-    server = RpcPeer([revstore_binary(), "--db", path], cpu=server_cpu)
     kinds = {"ping": lambda i: PING, "get_head": lambda i: get_line(i, i * 37, None),
              "get_old": lambda i: get_line(i, i * 37, OLD_VERSION)}
     samples: dict[str, list[float]] = {kind: [] for kind in kinds}
-    try:
-        for kind, line in kinds.items():  # warm up
-            round_trips(server, [line(i) for i in range(500)])
-        # One request of each kind in turn, so that a burst of machine noise lands on every
-        # kind alike, tails included.
-        order = list(kinds)
-        for _ in range(args.rounds):
-            lines = [kinds[kind](i) for i in range(args.trips) for kind in order]
-            for index, sample in enumerate(round_trips(server, lines)):
-                samples[order[index % len(order)]].append(sample)
-        gets = b"".join(get_line(i + 1, i * 37, None) for i in range(args.pipelined))
-        rates = {"get": [], "ping": []}
-        for _ in range(3):
-            rates["get"].append(pipelined(server, gets, args.pipelined))
-            rates["ping"].append(pipelined(server, PING * args.pipelined, args.pipelined))
-    finally:
-        server.close()
-        os.sched_setaffinity(0, original)
+    rates: dict[str, list[float]] = {"get": [], "ping": []}
+    with pinned(host_cpu):
+        server = RpcPeer([revstore_binary(), "--db", path], cpu=server_cpu)
+        try:
+            for kind, line in kinds.items():  # warm up
+                round_trips(server, [line(i) for i in range(500)])
+            # One request of each kind in turn, so that a burst of machine noise lands on every
+            # kind alike, tails included.
+            order = list(kinds)
+            for _ in range(args.rounds):
+                lines = [kinds[kind](i) for i in range(args.trips) for kind in order]
+                for index, sample in enumerate(round_trips(server, lines)):
+                    samples[order[index % len(order)]].append(sample)
+            gets = b"".join(get_line(i + 1, i * 37, None) for i in range(args.pipelined))
+            for _ in range(3):
+                rates["get"].append(pipelined(server, gets, args.pipelined))
+                rates["ping"].append(pipelined(server, PING * args.pipelined, args.pipelined))
+        finally:
+            server.close()
     figures = {kind: {"p50": percentile(s, 50), "p99": percentile(s, 99)} for kind, s in samples.items()}
     figures["pipelined_per_second"] = {kind: statistics.median(r) for kind, r in rates.items()}
     return figures
@@ -129,34 +127,32 @@ def measure_query(path: str, args) -> dict:
 def measure_commits(directory: str, name: str, host_cpu: int, server_cpu: int, args) -> dict:
     """Single-entity commits against bare transactions, the host pinned to `host_cpu` (where the
     bare transactions run too) and the server to `server_cpu`."""
-    original = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {host_cpu})
-    server = RpcPeer([revstore_binary(), "--db", os.path.join(directory, f"commits-{name}.sqlite"), "--durability", "full"],
-                     cpu=server_cpu)
-    bare = sqlite3.connect(os.path.join(directory, f"bare-{name}.sqlite"), isolation_level=None)
-    bare.execute("PRAGMA journal_mode=WAL")
-    bare.execute("PRAGMA synchronous=FULL")
-    bare.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
-    server.call("session/create", {"session": "c"})
     ours, floor = [], []
-    n = 0
-    try:
-        for _ in range(args.rounds):
-            start = now()
-            for _ in range(args.commits):
-                n += 1
-                server.call("entity/put", {"session": "c", "type": "Note", "id": f"n{n}", "data": {"n": n}})
-            ours.append(args.commits / (now() - start))
-            start = now()
-            for _ in range(args.commits):
-                bare.execute("BEGIN")
-                bare.execute("INSERT INTO t(v) VALUES ('{\"n\":1}')")
-                bare.execute("COMMIT")
-            floor.append(args.commits / (now() - start))
-    finally:
-        server.close()
-        bare.close()
-        os.sched_setaffinity(0, original)
+    with pinned(host_cpu):
+        server = RpcPeer([revstore_binary(), "--db", os.path.join(directory, f"commits-{name}.sqlite"), "--durability", "full"],
+                         cpu=server_cpu)
+        bare = sqlite3.connect(os.path.join(directory, f"bare-{name}.sqlite"), isolation_level=None)
+        try:
+            bare.execute("PRAGMA journal_mode=WAL")
+            bare.execute("PRAGMA synchronous=FULL")
+            bare.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+            server.call("session/create", {"session": "c"})
+            n = 0
+            for _ in range(args.rounds):
+                start = now()
+                for _ in range(args.commits):
+                    n += 1
+                    server.call("entity/put", {"session": "c", "type": "Note", "id": f"n{n}", "data": {"n": n}})
+                ours.append(args.commits / (now() - start))
+                start = now()
+                for _ in range(args.commits):
+                    bare.execute("BEGIN")
+                    bare.execute("INSERT INTO t(v) VALUES ('{\"n\":1}')")
+                    bare.execute("COMMIT")
+                floor.append(args.commits / (now() - start))
+        finally:
+            server.close()
+            bare.close()
     return {"revstore_per_second": statistics.median(ours), "sqlite3_per_second": statistics.median(floor)}
 
 

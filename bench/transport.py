@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from common import LinePeer, build_echo, exit_with, pipelined, report, revstore_binary, round_trips, summarize
+from common import LinePeer, build_echo, exit_with, pinned, pipelined, report, revstore_binary, round_trips, summarize
 
 PING = b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n'
 
@@ -25,24 +25,21 @@ def numbered_pings(count: int) -> bytes:
 
 
 def measure(commands: dict[str, list[str]], host_cpu: int | None, peer_cpu: int | None, args) -> dict:
-    original = os.sched_getaffinity(0)
-    if host_cpu is not None:
-        os.sched_setaffinity(0, {host_cpu})
-    peers = {name: LinePeer(argv, cpu=peer_cpu) for name, argv in commands.items()}
-    latency = {name: [] for name in peers}
-    rates = {name: [] for name in peers}
-    try:
-        for peer in peers.values():  # warm up
-            round_trips(peer, [PING] * 300)
-            pipelined(peer, numbered_pings(1000), 1000)
-        for _ in range(args.rounds):
-            for name, peer in peers.items():
-                latency[name] += round_trips(peer, [PING] * args.trips)
-                rates[name].append(pipelined(peer, numbered_pings(args.pipelined), args.pipelined))
-    finally:
-        for peer in peers.values():
-            peer.close()
-        os.sched_setaffinity(0, original)
+    latency: dict[str, list[float]] = {name: [] for name in commands}
+    rates: dict[str, list[float]] = {name: [] for name in commands}
+    with pinned(host_cpu):
+        peers = {name: LinePeer(argv, cpu=peer_cpu) for name, argv in commands.items()}
+        try:
+            for peer in peers.values():  # warm up
+                round_trips(peer, [PING] * 300)
+                pipelined(peer, numbered_pings(1000), 1000)
+            for _ in range(args.rounds):
+                for name, peer in peers.items():
+                    latency[name] += round_trips(peer, [PING] * args.trips)
+                    rates[name].append(pipelined(peer, numbered_pings(args.pipelined), args.pipelined))
+        finally:
+            for peer in peers.values():
+                peer.close()
     return {"latency_us": {name: summarize(s) for name, s in latency.items()},
             "pipelined_msgs_per_s": {name: max(r) for name, r in rates.items()}}
 
