@@ -36,6 +36,45 @@ struct MigrationTests {
         }
     }
 
+    @Test("a new store is created in one script, with exactly the schema and rows the migrations build")
+    func creationScript() throws {
+        let migrated = try DatabaseQueue()
+        try StoreSchema.migrator.migrate(migrated)
+        let created = try DatabaseQueue()
+        #expect(try StoreSchema.createIfEmpty(created))
+        #expect(try !StoreSchema.createIfEmpty(created))
+        let migratedSchema = try migrated.read(Self.schema)
+        if try created.read(Self.schema) != migratedSchema {
+            let script = try migrated.read { db in
+                try String.fetchAll(db, sql: """
+                    SELECT sql || ';' FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT IN ('grdb_migrations', 'sqlite_sequence') ORDER BY rowid
+                    """)
+            }
+            Issue.record("StoreSchema.creationScript differs from what the migrations build; its schema should read:\n\(script.joined(separator: "\n"))")
+        }
+        #expect(try created.read(Self.rows) == migrated.read(Self.rows))
+        // The migrator finds nothing left to apply.
+        try StoreSchema.migrate(created)
+        #expect(try created.read(Self.schema) == migratedSchema)
+    }
+
+    /// Every table, index and trigger as SQLite keeps it, but for `sqlite_sequence`: an early
+    /// schema made it, and only SQLite itself can.
+    static func schema(_ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT type || ' ' || name || ' ON ' || tbl_name || ': ' || coalesce(sql, '') FROM sqlite_schema
+            WHERE name != 'sqlite_sequence' ORDER BY type, name
+            """)
+    }
+
+    /// Every row of every table, the declared types' id (new in each store) left out.
+    static func rows(_ db: Database) throws -> [String] {
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name != 'sqlite_sequence' ORDER BY name")
+        return try tables.flatMap { table in
+            try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map { "\(table) \($0)" }
+        }.filter { !$0.hasPrefix("store_meta [key:\"types\"") }
+    }
+
     @Test("a store written before keyframes and deltas reads exactly, then takes appends as deltas")
     func beforeDeltas() async throws {
         let messages = (0..<30).map { JSONValue.string("message \($0) " + String(repeating: "x", count: 60)) }

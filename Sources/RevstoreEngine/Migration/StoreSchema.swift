@@ -8,15 +8,16 @@ import GRDB
 /// at version v of a branch is one index seek per segment of the branch's ancestry: the row with
 /// the greatest `valid_from <= v` on that segment's branch.
 enum StoreSchema {
-    /// Migrates `database`, tolerating other processes migrating the same file at the same
-    /// moment. The migrator reads which migrations are applied before it takes the write lock to
-    /// apply the next, so an attempt fails whenever another process applied that one meanwhile;
-    /// it tries again for as long as the others make progress, and a failure with none (after
-    /// one more attempt) is a real one.
+    /// Migrates `database` (a new one is created in one script: `createIfEmpty`), tolerating
+    /// other processes migrating the same file at the same moment. The migrator reads which
+    /// migrations are applied before it takes the write lock to apply the next, so an attempt
+    /// fails whenever another process applied that one meanwhile; it tries again for as long as
+    /// the others make progress, and a failure with none (after one more attempt) is a real one.
     static func migrate(_ database: any DatabaseWriter) throws {
         var appliedAtLastFailure: Set<String>?
         while true {
             do {
+                if try createIfEmpty(database) { return }
                 return try migrator.migrate(database)
             } catch {
                 guard let applied = try? database.read({ try migrator.appliedIdentifiers($0) }), applied != appliedAtLastFailure else {
