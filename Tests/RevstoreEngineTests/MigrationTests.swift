@@ -19,10 +19,18 @@ func migratedStore(from migration: String, _ write: (Database) throws -> Void) t
 /// Stores written before a migration open and keep working after it (append-only migrations).
 @Suite("Migrations")
 struct MigrationTests {
-    @Test("stores opened on one new file from many threads at once all open, each applying what the others have not")
-    func simultaneousCreation() throws {
+    @Test("stores opened on one file from many threads at once all open, each applying what the others have not",
+          arguments: [nil, "v4: event feed"])
+    func simultaneousOpening(olderSchema: String?) throws {
         for _ in 0..<10 {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("revstore-race-\(UUID().uuidString).sqlite").path
+            // A new file is created by one of them; a file of an older release is migrated by all
+            // of them at once.
+            if let olderSchema {
+                let old = try DatabaseQueue(path: path)
+                try StoreSchema.migrator.migrate(old, upTo: olderSchema)
+                try old.close()
+            }
             let opened = Mutex<[Result<Store, EngineError>]>([])
             DispatchQueue.concurrentPerform(iterations: 8) { _ in
                 let result = Result { () throws(EngineError) -> Store in try Store(StoreConfiguration(location: .file(path))) }

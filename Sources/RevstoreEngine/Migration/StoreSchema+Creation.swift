@@ -6,13 +6,16 @@ extension StoreSchema {
     ///
     /// A new store gets in one script what the migrations build step by step: replaying them
     /// took most of a new store's opening (each step's statements parsed against a schema that
-    /// changes under them). The write lock taken first makes one of several processes creating
-    /// one file the creator; the others find its schema and go on to `migrate`.
+    /// changes under them). A store with a schema is told apart without the write lock; an
+    /// empty one is looked at again under it, which makes one of several processes creating one
+    /// file the creator, and the others find its schema and go on to `migrate`.
     static func createIfEmpty(_ database: any DatabaseWriter) throws -> Bool {
         try database.writeWithoutTransaction { db in
+            func isEmpty() throws -> Bool { try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema") == 0 }
+            guard try isEmpty() else { return false }
             var created = false
             try db.inTransaction(.immediate) {
-                guard try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema") == 0 else { return .rollback }
+                guard try isEmpty() else { return .rollback }
                 try db.execute(sql: creationScript)
                 try db.noteTypesChanged()
                 try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
