@@ -1,12 +1,13 @@
 """What RevstoreSaver promises beyond LangGraph's own suite: forks are branches, a growing
-list is stored as what it gained, deleted and pruned data leaves the file, and several
-processes share one store."""
+list is stored as what it gained, a message written and kept in a channel is stored once,
+deleted and pruned data leaves the file, and several processes share one store."""
 import pathlib
 import subprocess
 import sys
 import textwrap
 import uuid
 
+from langchain_core.messages import AIMessage
 from langgraph.checkpoint.base import empty_checkpoint
 
 import revstore.sync
@@ -75,6 +76,17 @@ def test_a_growing_list_is_stored_as_what_it_gained(tmp_path):
     assert stats["deltas"] >= 50
     # 60 versions of a list of up to 60 messages of 2 KB: whole, 3.6 MB; as deltas, a few times the last.
     assert stats["bytes"]["file"] < 8 * 60 * 2000
+
+
+def test_written_messages_share_their_blobs_with_the_channel(tmp_path):
+    path = str(tmp_path / "store.sqlite")
+    messages = [AIMessage(content=f"message {i}", id=str(i)) for i in range(3)]
+    with RevstoreSaver.from_conn_string(path, binary=BINARY) as saver:
+        (config,) = put_chain(saver, "t", [{"messages": messages}])
+        saver.put_writes(config, [("messages", messages)], task_id="task")
+        assert saver.get_tuple(config).pending_writes == [("task", "messages", messages)]
+    with revstore.sync.Revstore.spawn(db=path, binary=BINARY) as db:
+        assert db.store_stats()["blobs"] == len(messages)
 
 
 def test_deleted_and_pruned_data_leaves_the_file(tmp_path):

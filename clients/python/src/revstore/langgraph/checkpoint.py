@@ -9,7 +9,8 @@ How a LangGraph thread lives in a store (``revstore`` from the shell shows all o
   changes: a read at the checkpoint's version gives every channel as it was. A list that grew
   is sent and stored as the elements it gained, so a conversation is stored about once, not
   once per step;
-- pending writes are ``Write`` entities;
+- pending writes are ``Write`` entities, a list element by element as in a channel, so the
+  messages a node wrote and the channel they went into share their blobs;
 - a fork (a checkpoint whose parent is not the latest of its namespace: ``update_state`` on an
   old checkpoint, a replay) starts a branch at its parent's version, so both lines keep their
   history and share what came before.
@@ -203,7 +204,7 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
             checkpoint=checkpoint,
             metadata=metadata,
             parent_config=_config(thread_id, data["ns"], parent) if parent else None,
-            pending_writes=[(w["task_id"], w["channel"], _codec.decode_item(self.serde, w["value"])) for w in pending],
+            pending_writes=[(w["task_id"], w["channel"], _codec.decode(self.serde, w["value"])) for w in pending],
         )
 
     def _list(self, config: Optional[RunnableConfig], filter: Optional[dict[str, Any]],
@@ -399,7 +400,7 @@ class _RevstoreCheckpointer(BaseCheckpointSaver[int]):
         for index, (channel, value) in enumerate(writes):
             idx = WRITES_IDX_MAP.get(channel, index)
             data = {"ns": ns, "checkpoint_id": checkpoint_id, "task_id": task_id, "task_path": task_path, "idx": idx,
-                    "channel": channel, "value": _codec.encode_item(self.serde, value)}
+                    "channel": channel, "value": _codec.encode(self.serde, value)}
             ops.append({"op": "put" if replace else "create", "type": WRITE,
                         "id": _codec.key(ns, checkpoint_id, task_id, idx), "data": data})
         if not ops:
