@@ -124,13 +124,14 @@ def summarize(samples: list[float]) -> dict:
     return {"p50": percentile(samples, 50), "p99": percentile(samples, 99), "mean": statistics.fmean(samples)}
 
 
-def report(name: str, rows: list[tuple[str, str, bool]], results: dict) -> bool:
-    """Prints a table of checks (label, figure, ok) and writes bench/results/NAME.json."""
+def report(name: str, rows: list[tuple[str, str, bool | None]], results: dict) -> bool:
+    """Prints a table of checks (label, figure, ok; None for a figure reported, not checked)
+    and writes bench/results/NAME.json."""
     print(f"\n== {name}")
     ok = True
     for label, figure, passed in rows:
-        ok &= passed
-        print(f"  {'PASS' if passed else 'FAIL'}  {label}: {figure}")
+        ok &= passed is not False
+        print(f"  {'INFO' if passed is None else 'PASS' if passed else 'FAIL'}  {label}: {figure}")
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{name}.json").write_text(json.dumps(results, indent=2, sort_keys=True))
