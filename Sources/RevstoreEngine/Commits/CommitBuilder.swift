@@ -13,7 +13,7 @@ struct CommitBuilder {
         var type: String
         var id: String
         var key: Int64?
-        /// The visible row at the head before this commit (without its data), and its data.
+        /// The visible row at the head before this commit, and its data.
         var before: EntityVersionRow?
         var beforeData: JSONValue?
         var data: JSONValue?
@@ -179,10 +179,13 @@ struct CommitBuilder {
         try Names.checkEntityID(id, path: idPath ?? "\(path).id")
         let reference = EntityReference(type: type, id: id)
         if working[reference] == nil {
-            let key = try db.entityKey(session: session, type: type, id: id)
-            let before = try key.flatMap { try db.entityRow(entityKey: $0, segments: segments, withData: false) }
-            // The writer's cache usually has the head's value: no parsing, however large it is.
-            let data = try before.map { try EntityData.cache.value(rowID: $0.id, versionID: $0.versionID, in: db) }
+            let before = try db.entityRowForWriter(session: session, type: type, id: id, segments: segments)
+            let key = try before?.entityKey ?? db.entityKey(session: session, type: type, id: id)
+            // A small value comes with its row; the writer's cache usually has a larger one's,
+            // with no parsing, however large it is.
+            let data = try before.map { row in
+                try row.data.isEmpty ? EntityData.cache.value(rowID: row.id, versionID: row.versionID, in: db) : JSONParser.parse(row.data)
+            }
             working[reference] = Working(
                 type: type, id: id, key: key, before: before, beforeData: data,
                 data: data, deleted: before?.deleted ?? false, forkedFrom: nil

@@ -184,13 +184,10 @@ extension Database {
 
     private static let versionPruned = HotSQL("SELECT pruned FROM version WHERE branch_id = ? AND number = ?")
 
-    /// The entity's visible row at a position (a tombstone included), or nil; without its data
-    /// when `withData` is false.
-    func entityRow(entityKey: Int64, segments: [Segment], withData: Bool = true) throws -> EntityVersionRow? {
+    /// The entity's visible row at a position (a tombstone included), or nil.
+    func entityRow(entityKey: Int64, segments: [Segment]) throws -> EntityVersionRow? {
         for segment in segments {
-            let row = try self.fetchOne(EntityVersionRow.self, withData ? Self.visibleRow : Self.visibleRowWithoutData,
-                                        [entityKey, segment.branchID, segment.upTo])
-            if let row { return row }
+            if let row = try self.fetchOne(EntityVersionRow.self, Self.visibleRow, [entityKey, segment.branchID, segment.upTo]) { return row }
         }
         return nil
     }
@@ -198,30 +195,38 @@ extension Database {
     /// The visible row of the entity `type`/`id`, as `entityRow(entityKey:segments:)` finds it,
     /// with the entity's key looked up in the same statement.
     func entityRow(session: SessionRow, type: String, id: String, segments: [Segment]) throws -> EntityVersionRow? {
+        try entityRow(Self.visibleRowByID, session: session, type: type, id: id, segments: segments)
+    }
+
+    /// `entityRow(session:type:id:segments:)` for a writer: with the data only where the row
+    /// holds it whole and small (`EntityVersionRow.columnsForWriter`).
+    func entityRowForWriter(session: SessionRow, type: String, id: String, segments: [Segment]) throws -> EntityVersionRow? {
+        try entityRow(Self.visibleRowByIDForWriter, session: session, type: type, id: id, segments: segments)
+    }
+
+    private func entityRow(_ sql: HotSQL, session: SessionRow, type: String, id: String, segments: [Segment]) throws -> EntityVersionRow? {
         for segment in segments {
-            if let row = try self.fetchOne(EntityVersionRow.self, Self.visibleRowByID, [session.id, type, id, segment.branchID, segment.upTo]) {
-                return row
-            }
+            if let row = try self.fetchOne(EntityVersionRow.self, sql, [session.id, type, id, segment.branchID, segment.upTo]) { return row }
         }
         return nil
     }
 
-    private static let visibleRowByID = HotSQL("""
-        SELECT \(EntityVersionRow.columns) FROM entity e JOIN entity_version v ON v.entity_key = e.key
+    private static let visibleRowByID = visibleRowByIDSQL(EntityVersionRow.columns)
+    private static let visibleRowByIDForWriter = visibleRowByIDSQL(EntityVersionRow.columnsForWriter)
+
+    private static func visibleRowByIDSQL(_ columns: String) -> HotSQL {
+        HotSQL("""
+        SELECT \(columns) FROM entity e JOIN entity_version v ON v.entity_key = e.key
         WHERE e.session_id = ? AND e.type = ? AND e.entity_id = ? AND v.branch_id = ? AND v.valid_from <= ?
         ORDER BY v.valid_from DESC LIMIT 1
         """)
+    }
 
-    private static let visibleRow = visibleRowSQL(EntityVersionRow.columns)
-    private static let visibleRowWithoutData = visibleRowSQL(EntityVersionRow.columnsWithoutData)
-
-    private static func visibleRowSQL(_ columns: String) -> HotSQL {
-        HotSQL("""
-        SELECT \(columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
+    private static let visibleRow = HotSQL("""
+        SELECT \(EntityVersionRow.columns) FROM entity_version v JOIN entity e ON e.key = v.entity_key
         WHERE v.entity_key = ? AND v.branch_id = ? AND v.valid_from <= ?
         ORDER BY v.valid_from DESC LIMIT 1
         """)
-    }
 
     /// The entities that may read differently at two positions of one session: those with a row
     /// written where the two ancestries differ. Every other entity has the same visible row at
@@ -254,8 +259,10 @@ extension Database {
     }
 
     func entityKey(session: SessionRow, type: String, id: String) throws -> Int64? {
-        try self.fetchOne(Int64.self, "SELECT key FROM entity WHERE session_id = ? AND type = ? AND entity_id = ?", [session.id, type, id])
+        try fetchInteger(Self.entityKeyByID, [session.id, type, id]).map(Int64.init)
     }
+
+    private static let entityKeyByID = HotSQL("SELECT key FROM entity WHERE session_id = ? AND type = ? AND entity_id = ?")
 
     /// SQL that holds when the row `v` is the visible version of its entity at a position: the
     /// current row on its segment's branch at that segment's limit, with no row for the entity

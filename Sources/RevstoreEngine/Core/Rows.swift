@@ -116,9 +116,12 @@ struct EntityVersionRow: ColumnRecord, Sendable {
     /// The select list for `entity_version AS v JOIN entity AS e`, with whole data.
     static let columns = selectList(data: EntityData.expression("v"))
 
-    /// The same without the data (`data` is empty): for a writer, which takes the whole value
-    /// from `EntityData.cache` rather than as text.
-    static let columnsWithoutData = selectList(data: "''")
+    /// The same for a writer: `data` only where the row holds its value whole and small, else
+    /// empty. The writer takes larger values from `EntityData.cache`, which keeps only those,
+    /// usually with no parsing at all.
+    static let columnsForWriter = selectList(data: """
+        (CASE WHEN v.delta IS NULL AND v.blobs = 0 AND v.keyframe_bytes < \(EntityData.smallestDeltaEntity) THEN v.data ELSE '' END)
+        """)
 
     private static func selectList(data: String) -> String {
         """
