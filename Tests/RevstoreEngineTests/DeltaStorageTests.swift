@@ -181,6 +181,48 @@ struct DeltaStorageTests {
         #expect(try f.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM entity_version WHERE delta IS NOT NULL") } == 0)
     }
 
+    @Test("a JSON Patch is stored as its own operations without its tests; a change made any other way, or completed by the type, is diffed")
+    func patchesAreTheirOwnDeltas() async throws {
+        let f = try await Fixture()
+        _ = try await f.store.submitDefineType(name: "Typed", fields: ["kind": ["type": "string", "default": "plain"]], strict: false, description: nil).value()
+        let items = JSONValue.array((0..<4).map { .string("item \($0) " + String(repeating: "x", count: 400)) })
+        func latestDelta() throws -> JSONValue? {
+            try f.store.read { db in try String.fetchOne(db, sql: "SELECT delta FROM entity_version ORDER BY id DESC LIMIT 1") }.map { try JSONParser.parse($0) }
+        }
+
+        let first = try await f.commit([f.put("Doc", "d", ["n": 0, "items": items]), f.put("Typed", "t", ["kind": "rare", "items": items])]).version
+        let operations: [JSONValue] = [
+            ["op": "test", "path": "/n", "value": 0], ["op": "replace", "path": "/n", "value": 1],
+            ["op": "add", "path": "/items/-", "value": "new"], ["op": "move", "from": "/items/0", "path": "/items/-"],
+            ["op": "copy", "from": "/items/1", "path": "/first"],
+        ]
+        try await f.commit([.jsonPatch(type: "Doc", id: "d", operations: operations, ifVersion: nil)])
+        #expect(try latestDelta() == .array(Array(operations.dropFirst())))
+
+        // A patch and a merge patch of one entity in one commit: the stored delta is a diff.
+        try await f.commit([.jsonPatch(type: "Doc", id: "d", operations: [["op": "remove", "path": "/first"]], ifVersion: nil),
+                            .patch(type: "Doc", id: "d", patch: ["n": 2], ifVersion: nil)])
+        #expect(try latestDelta() == [["op": "remove", "path": "/first"], ["op": "replace", "path": "/n", "value": 2]])
+
+        // The type puts back the default a patch removed, so the patch alone is not the delta.
+        try await f.commit([.jsonPatch(type: "Typed", id: "t", operations: [["op": "remove", "path": "/kind"]], ifVersion: nil)])
+        #expect(try latestDelta() == [["op": "replace", "path": "/kind", "value": "plain"]])
+
+        var moved = items.arrayValue!
+        moved.append("new")
+        moved.append(moved.removeFirst())
+        let expected: [Int: JSONValue] = [
+            first: ["n": 0, "items": items],
+            first + 1: ["n": 1, "items": .array(moved), "first": moved[1]],
+            first + 2: ["n": 2, "items": .array(moved)],
+        ]
+        for cold in [false, true] {
+            if cold { EntityData.cache.removeAll() }
+            for (version, data) in expected { #expect(try await f.get("Doc", "d", at: version)?.data == data, "version \(version), cold: \(cold)") }
+            #expect(try await f.get("Typed", "t")?.data == ["kind": "plain", "items": items])
+        }
+    }
+
     @Test("1,000 appends of 1,000 bytes store about the data once, not once per version")
     func appendsStoreTheChange() async throws {
         let f = try await Fixture()

@@ -20,6 +20,9 @@ struct CommitBuilder {
         var deleted: Bool
         /// Set by `fork`: the new entity's parent version and lineage.
         var forkedFrom: (versionID: String, lineageID: String)?
+        /// The RFC 6902 operations that take `beforeData` to `data`, while all this commit did to
+        /// the entity was JSON Patch: its stored delta, with no diff to work out (nil otherwise).
+        var patchFromBefore: [JSONValue]?
 
         var exists: Bool { data != nil }
         /// The entity version a client's `ifVersion` compares with (0 when absent).
@@ -75,6 +78,7 @@ struct CommitBuilder {
             if entity.exists && entity.deleted { throw deletedEntity(entity) }
             entity.data = try objectData(data, type: type, path: "\(path).data")
             entity.deleted = false
+            entity.patchFromBefore = nil
             update(reference, entity)
 
         case .create(let type, let id, let data):
@@ -84,6 +88,7 @@ struct CommitBuilder {
             guard !entity.exists else { return }
             entity.data = value
             entity.deleted = false
+            entity.patchFromBefore = nil
             update(reference, entity)
 
         case .patch(let type, let id, let patch, let ifVersion):
@@ -96,6 +101,7 @@ struct CommitBuilder {
                 throw EngineError.invalidArgument("a patch must be a JSON object (RFC 7396 merge patch)", path: "\(path).patch")
             }
             entity.data = try objectData(current.merging(patch: patch), type: type, path: "\(path).patch")
+            entity.patchFromBefore = nil
             update(reference, entity)
 
         case .jsonPatch(let type, let id, let operations, let ifVersion):
@@ -112,9 +118,10 @@ struct CommitBuilder {
                 touchesBytes = touchesBytes || [operation["path"], operation["from"]].contains { $0?.stringValue?.contains(JSONValue.bytesKey) == true }
             }
             let patched: JSONValue
+            let canonicalOperations = operations.map(\.canonicalized)
             do {
                 // Canonical values applied to canonical data stay canonical: nothing else is walked.
-                patched = try current.applying(jsonPatch: operations.map(\.canonicalized))
+                patched = try current.applying(jsonPatch: canonicalOperations)
             } catch {
                 let at = "\(path).jsonPatch.\(error.index).\(error.member)"
                 switch error.kind {
@@ -128,6 +135,13 @@ struct CommitBuilder {
             }
             // Only an operation inside a `$bytes` member can leave malformed bytes behind.
             entity.data = try objectData(patched, type: type, path: "\(path).jsonPatch", canonical: !touchesBytes)
+            // The operations are the delta unless the data was changed after them: defaults filled
+            // in by a declared type, or bytes written anew.
+            if entity.patchFromBefore != nil, !touchesBytes, try definition(of: type) == nil {
+                entity.patchFromBefore! += canonicalOperations.filter { $0["op"] != "test" }
+            } else {
+                entity.patchFromBefore = nil
+            }
             update(reference, entity)
 
         case .delete(let type, let id, let ifVersion):
@@ -141,11 +155,14 @@ struct CommitBuilder {
         case .restore(let type, let id, let data):
             let reference = try load(type: type, id: id, path: path)
             var entity = working[reference]!
-            guard let current = entity.data else { throw missing(entity) }
+            guard entity.exists else { throw missing(entity) }
             guard entity.deleted else {
                 throw EngineError.invalidState("\(type) \"\(id)\" is not deleted, so it cannot be restored")
             }
-            entity.data = try data.map { try objectData($0, type: type, path: "\(path).data") } ?? current
+            if let data {
+                entity.data = try objectData(data, type: type, path: "\(path).data")
+                entity.patchFromBefore = nil
+            }
             entity.deleted = false
             update(reference, entity)
 
@@ -188,7 +205,7 @@ struct CommitBuilder {
             }
             working[reference] = Working(
                 type: type, id: id, key: key, before: before, beforeData: data,
-                data: data, deleted: before?.deleted ?? false, forkedFrom: nil
+                data: data, deleted: before?.deleted ?? false, forkedFrom: nil, patchFromBefore: before == nil ? nil : []
             )
             order.append(reference)
         }
@@ -490,7 +507,7 @@ struct CommitBuilder {
             entity.beforeData.map { EntityData.Base(value: $0, keyframeBytes: before.keyframeBytes, chainBytes: before.chainBytes) }
         }
         let indexed = try !(definition(of: entity.type)?.indexedFields.isEmpty ?? true)
-        return try EntityData.storedForm(of: data, after: base, indexed: indexed, in: db)
+        return try EntityData.storedForm(of: data, after: base, patch: entity.patchFromBefore, indexed: indexed, in: db)
     }
 }
 

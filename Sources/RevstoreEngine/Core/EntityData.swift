@@ -52,10 +52,10 @@ enum EntityData {
     /// `deltaRatio` times the keyframe (for an entity not too small, `smallestDeltaEntity`),
     /// else whole. Blobs it names for the first time are written.
     /// `indexed` data (of a type with indexed fields) is stored whole with its bytes inline:
-    /// SQLite's indexes read the stored text.
-    static func storedForm(of data: JSONValue, after base: Base?, indexed: Bool, in db: Database) throws -> StoredForm {
+    /// SQLite's indexes read the stored text. `patch`, when known, takes `base` to `data`.
+    static func storedForm(of data: JSONValue, after base: Base?, patch: [JSONValue]? = nil, indexed: Bool, in db: Database) throws -> StoredForm {
         if !indexed, let base, base.keyframeBytes >= smallestDeltaEntity || data.containsBytes {
-            let delta = try Blobs.storedText(of: .array(base.value.delta(to: data)), in: db)
+            let delta = try Blobs.storedText(of: .array(patch ?? base.value.delta(to: data)), in: db)
             let chainBytes = base.chainBytes + delta.text.utf8.count
             if chainBytes <= deltaRatio * base.keyframeBytes {
                 return StoredForm(data: "{}", delta: delta.text, chainBytes: chainBytes, keyframeBytes: base.keyframeBytes, blobs: delta.blobs)
