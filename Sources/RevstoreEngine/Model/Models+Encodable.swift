@@ -41,15 +41,24 @@ extension Change: JSONWriterEncodable {
     }
 }
 
-extension MergeResult: JSONEncodable {
-    enum CodingKeys: String, CodingKey {
-        case conflicts
-    }
+extension CommitResult: JSONWriterEncodable {
+    /// Written with every commit's reply.
+    public func write(to writer: inout JSONWriter) { write(to: &writer, conflicts: nil) }
 
-    /// The commit's members, and the conflicts beside them.
-    public func encode(to encoder: any Encoder) throws {
-        try commit.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(conflicts, forKey: .conflicts)
+    /// The members, and a merge's `conflicts` among them (in key order) when given.
+    func write(to writer: inout JSONWriter, conflicts: [MergeConflict]?) {
+        writer.writeObject { o in
+            o.member("branch", branch)
+            o.member("changes", each: changes) { $0.write($1) }
+            if let conflicts { o.member("conflicts", each: conflicts) { $0.write($1) } }
+            o.member("created", created)
+            o.member("session", session)
+            o.member("version", version)
+        }
     }
+}
+
+extension MergeResult: JSONWriterEncodable {
+    /// The commit's members, and the conflicts beside them.
+    public func write(to writer: inout JSONWriter) { commit.write(to: &writer, conflicts: conflicts) }
 }

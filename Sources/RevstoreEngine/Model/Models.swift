@@ -114,7 +114,7 @@ public struct VersionInfo: Sendable, Equatable, JSONEncodable {
 }
 
 /// What a commit did.
-public struct CommitResult: Sendable, Equatable, JSONEncodable {
+public struct CommitResult: Sendable, Equatable {
     public var session: String
     public var branch: String
     /// The new version, or the unchanged head when nothing changed.

@@ -6,12 +6,12 @@ import RevstoreJSONRPC
 struct CommitRequestParams: ServerMethod {
     static let method = "commit"
     /// What the commit did; or, staged into a turn, no version yet and the turn.
-    enum Response: JSONEncodable {
+    enum Response: JSONWritable {
         case committed(CommitResult)
         case staged(Turn)
 
         /// The staged form of `CommitResult`'s members, with the turn beside them.
-        private struct Staged: Encodable {
+        private struct Staged: JSONEncodable {
             var session: String
             var branch: String
             var version: Int?
@@ -20,10 +20,10 @@ struct CommitRequestParams: ServerMethod {
             var turn: Turn
         }
 
-        func encode(to encoder: any Encoder) throws {
+        func write(to writer: inout JSONWriter) {
             switch self {
-            case .committed(let result): try result.encode(to: encoder)
-            case .staged(let turn): try Staged(session: turn.session, branch: turn.branch, turn: turn).encode(to: encoder)
+            case .committed(let result): result.write(to: &writer)
+            case .staged(let turn): Staged(session: turn.session, branch: turn.branch, turn: turn).write(to: &writer)
             }
         }
     }
