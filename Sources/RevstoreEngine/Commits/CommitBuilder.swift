@@ -372,8 +372,7 @@ struct CommitBuilder {
     /// Whether an entity is live in the state this commit makes.
     private func isLive(type: String, id: String) throws -> Bool {
         if let entity = working[EntityReference(type: type, id: id)] { return entity.exists && !entity.deleted }
-        guard let key = try db.entityKey(session: session, type: type, id: id) else { return false }
-        return try db.entityRow(entityKey: key, segments: segments).map { !$0.deleted } ?? false
+        return try db.entityRowForWriter(session: session, type: type, id: id, segments: segments).map { !$0.deleted } ?? false
     }
 
     /// Another live entity of `type` (the first by id) that holds `value` in `field` in the
