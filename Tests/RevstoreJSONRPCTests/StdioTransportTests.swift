@@ -52,6 +52,46 @@ struct StdioTransportTests {
         close(replies)
     }
 
+    @Test("a batch's groupable requests right behind a groupable one join its work when it runs on the input thread; the rest of the batch, and a batch whose first takes none, go one by one")
+    func batchedWritesJoin() throws {
+        let (input, host) = try pipePair()
+        let (replies, output) = try pipePair()
+        let log = Log()
+        var registry = MethodRegistry()
+        registry.ordered(Write.self, groupable: true) { request, context in
+            log.add("write \(request.n)" + (context.inputWaiting ? "" : " inline"))
+            // Write 6 stands for one that joins nothing: it ran on another thread, or failed.
+            if request.n != 6, let takeArrived = context.takeArrivedRequests {
+                takeArrived()
+                takeArrived()  // an inline drain calls it before each group it commits
+                log.add("took \(request.n + 1)...")
+            }
+            return .value(EmptyObject())
+        }
+        registry.concurrent(Read.self) { request, _ in
+            log.add("read \(request.n)")
+            return EmptyObject()
+        }
+        let transport = StdioTransport(inputFD: input, outputFD: output, logger: Logger(label: "test"))
+        let connection = Connection(registry: registry, sink: transport.output, logger: Logger(label: "test"))
+        let served = Thread { _ = transport.run(connection) }
+        served.start()
+
+        write(host, batch([("write", 1), ("write", 2), ("write", 3), ("read", 4), ("write", 5)]))
+        let first = readLines(replies, count: 1)
+        write(host, batch([("write", 6), ("write", 7)]))
+        let second = readLines(replies, count: 1)
+        close(host)
+        #expect(log.all == ["write 1 inline", "write 2", "write 3", "took 2...", "read 4", "write 5", "write 6 inline", "write 7"])
+        #expect(first.first?.arrayValue?.compactMap { $0["id"]?.intValue }.sorted() == [1, 2, 3, 4, 5])
+        #expect(second.first?.arrayValue?.compactMap { $0["id"]?.intValue }.sorted() == [6, 7])
+        close(replies)
+    }
+
+    private func batch(_ requests: [(String, Int)]) -> String {
+        "[" + requests.map { line($0.0, $0.1).dropLast() }.joined(separator: ",") + "]\n"
+    }
+
     private func line(_ method: String, _ n: Int) -> String {
         #"{"jsonrpc":"2.0","id":\#(n),"method":"\#(method)","params":{"n":\#(n)}}"# + "\n"
     }

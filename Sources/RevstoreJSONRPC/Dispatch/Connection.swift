@@ -107,8 +107,32 @@ public final class Connection: @unchecked Sendable {
             return
         }
         let batch = BatchCollector(count: elements.count, sink: sink)
-        for (index, element) in elements.enumerated() {
-            handle(IncomingMessage(element), alone: false, inputWaiting: true) { reply in batch.complete(index, reply) }
+        var index = 0
+        while index < elements.count {
+            let first = index
+            index += 1
+            let reply: @Sendable ([UInt8]?) -> Void = { batch.complete(first, $0) }
+            // The groupable writes right behind a groupable write join its commit: with no
+            // input waiting behind the batch it runs on this thread and, just before it
+            // commits, dispatches them into its group, as `takeArrivedRequests` does for lines.
+            var end = index
+            while end < elements.count, isGroupable(elements[end]) { end += 1 }
+            guard !inputWaiting, end > index, isGroupable(elements[first]) else {
+                handle(IncomingMessage(elements[first]), alone: false, inputWaiting: true, reply: reply)
+                continue
+            }
+            let joining = index..<end
+            let taken = Once()
+            handle(IncomingMessage(elements[first]), alone: false, inputWaiting: false, joining: {
+                // Called before each group the inline drain commits; the first takes them.
+                guard taken.claim() else { return }
+                for position in joining {
+                    self.handle(IncomingMessage(elements[position]), alone: false, inputWaiting: true) { batch.complete(position, $0) }
+                }
+            }, reply: reply)
+            // A write that ran on another thread, or failed before its commit, took none: they
+            // go one by one.
+            if !taken.claim() { index = end }
         }
     }
 
@@ -129,7 +153,12 @@ public final class Connection: @unchecked Sendable {
 
     /// Whether `message` is one request (not a batch) for a groupable ordered method.
     public func isGroupable(_ message: ReceivedMessage) -> Bool {
-        guard case .success(.object(let object)) = message.parsed, case .string(let method)? = object["method"],
+        guard case .success(let value) = message.parsed else { return false }
+        return isGroupable(value)
+    }
+
+    private func isGroupable(_ value: JSONValue) -> Bool {
+        guard case .object(let object) = value, case .string(let method)? = object["method"],
               case .ordered(_, groupable: true)? = registry.handler(for: method) else { return false }
         return true
     }
@@ -141,8 +170,10 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Runs one message; `reply` gets the response bytes, or nil for a notification or a
-    /// response already sent in parts (only for a message `alone`, not in a batch).
-    private func handle(_ message: IncomingMessage, alone: Bool, inputWaiting: Bool, reply: @escaping @Sendable ([UInt8]?) -> Void) {
+    /// response already sent in parts (only for a message `alone`, not in a batch). `joining`
+    /// dispatches the requests that join an ordered request's work (`RequestContext.takeArrivedRequests`).
+    private func handle(_ message: IncomingMessage, alone: Bool, inputWaiting: Bool, joining: (@Sendable () -> Void)? = nil,
+                        reply: @escaping @Sendable ([UInt8]?) -> Void) {
         let id: RequestID?
         let method: String
         let params: JSONValue?
@@ -191,7 +222,11 @@ public final class Connection: @unchecked Sendable {
         case .ordered(let body, _):
             var context = RequestContext(id: id, method: method, connection: self, cancellation: .never)
             context.inputWaiting = inputWaiting
-            if alone, !inputWaiting { context.takeArrivedRequests = state.withLock { arrivedRequestsReader } }
+            if let joining {
+                context.takeArrivedRequests = joining
+            } else if alone, !inputWaiting {
+                context.takeArrivedRequests = state.withLock { arrivedRequestsReader }
+            }
             let deferred: Deferred<any JSONWritable>
             do {
                 deferred = try body(params, context)
@@ -365,6 +400,14 @@ public final class Connection: @unchecked Sendable {
         if inFlight == 0 { state.broadcast() }
         state.unlock()
     }
+}
+
+/// True for the first `claim` only, whichever thread makes it.
+private final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool { lock.withLock { defer { claimed = true }; return !claimed } }
 }
 
 /// Gathers the replies to one batch and sends them as one array once all are in.

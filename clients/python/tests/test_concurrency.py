@@ -87,6 +87,22 @@ async def test_a_batch_answers_each_call_with_its_own_result_and_a_failure_fails
         db.batch().subscribe
 
 
+async def test_writes_side_by_side_in_a_batch_each_get_a_version_and_one_that_fails_changes_nothing(db):
+    # They share one commit on the server; each must still read as its own version.
+    await db.session_create("s")
+    async with db.batch() as batch:
+        first = batch.entity_put("s", "Note", {"n": 1}, id="a")
+        conflicting = batch.entity_put("s", "Note", {"n": 2}, id="b", if_version=5)
+        last = batch.entity_put("s", "Note", {"n": 3}, id="c")
+        after = batch.entity_get("s", "Note", "c")
+    assert [(await first).version, (await last).version] == [2, 3]
+    with __import__("pytest").raises(revstore.ConflictError):
+        await conflicting
+    assert (await after).entity.data == {"n": 3}
+    assert [e.id for e in (await db.entity_query("s", "Note", at=2)).entities] == ["a"]
+    assert [e.id for e in (await db.entity_query("s", "Note")).entities] == ["a", "c"]
+
+
 async def test_pages_read_everything_at_one_version(db):
     await db.session_create("s")
     await db.commit("s", [{"op": "put", "type": "Item", "id": f"i{n:04}", "data": {"n": n}} for n in range(2500)])

@@ -454,7 +454,8 @@ class Batch:
         print((await note).entity, await stats)
 
     The server answers the batch once every call in it is done; a failed call fails its own task
-    only. A method that makes a second call (``session(create=True)``) sends that one alone.
+    only. Writes side by side in a batch commit together, with one sync, each its own version.
+    A method that makes a second call (``session(create=True)``) sends that one alone.
     """
 
     def __init__(self, db: Revstore):
