@@ -7,6 +7,8 @@ channel (LangGraph's add_messages), checkpointed after every step:
     once on one store file (one thread_id each, a saver each);
   * wall time of each, as a ratio to SqliteSaver's (check: at most 1.0x; aim 0.5x): the median of
     several runs, the two savers taking turns, as one run of a few tenths of a second is noisy.
+    With 1 thread, LangGraph's InMemorySaver takes its turn too: what the graph costs with a
+    checkpointer that stores nothing, the floor under either saver's figure.
     With threads, the clock starts once the saver has answered a first call: the graph's steps
     are timed, not opening a new store, which is reported beside them (a new server process
     here, tables in a file there);
@@ -38,6 +40,7 @@ from typing import Annotated, TypedDict
 # This file's name is the langgraph package's: import that with bench/ off the path first.
 BENCH = sys.path.pop(0)
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage  # noqa: E402
+from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
 from langgraph.graph import END, START, StateGraph  # noqa: E402
 from langgraph.graph.message import add_messages  # noqa: E402
@@ -71,7 +74,9 @@ def graph(saver, steps: int):
 
 @contextlib.contextmanager
 def saver(kind: str, path: str):
-    if kind == "sqlite":
+    if kind == "memory":
+        yield InMemorySaver()
+    elif kind == "sqlite":
         with SqliteSaver.from_conn_string(path) as sqlite_saver:
             yield sqlite_saver
     else:
@@ -167,9 +172,10 @@ def main() -> None:
     base = tempfile.mkdtemp(prefix="revstore-langgraph-")
     try:
         for label, threads in (("1 thread", 1), ("4 threads", 4)):
-            figures = {kind: {"runs": [], "opening": []} for kind in ("sqlite", "revstore")}
+            kinds = ("sqlite", "revstore", "memory") if threads == 1 else ("sqlite", "revstore")
+            figures = {kind: {"runs": [], "opening": []} for kind in kinds}
             for round_ in range(rounds):
-                for kind in ("sqlite", "revstore"):
+                for kind in kinds:
                     path = os.path.join(base, f"{kind}-{threads}t-{round_}.sqlite")
                     opened, seconds, counts = in_threads(kind, path, threads, steps)
                     assert counts == [steps + 1] * threads, (kind, counts)
@@ -178,12 +184,17 @@ def main() -> None:
                     figures[kind]["bytes"] = store_bytes(path)
             for kind in figures:
                 figures[kind]["seconds"] = statistics.median(figures[kind]["runs"])
+            for kind in openings:
                 openings[kind] += figures[kind]["opening"]
             results[label] = figures
             time_ratio = figures["revstore"]["seconds"] / figures["sqlite"]["seconds"]
             size_ratio = figures["revstore"]["bytes"] / figures["sqlite"]["bytes"]
             rows.append((f"{label}: wall time vs SqliteSaver (at most 1.0x)",
                          f"{figures['revstore']['seconds']:.2f} s / {figures['sqlite']['seconds']:.2f} s = {time_ratio:.2f}x", time_ratio <= 1.0))
+            if "memory" in figures:
+                floor = figures["memory"]["seconds"] / figures["sqlite"]["seconds"]
+                rows.append((f"{label}: wall time with InMemorySaver, which stores nothing, vs SqliteSaver (the floor)",
+                             f"{figures['memory']['seconds']:.2f} s / {figures['sqlite']['seconds']:.2f} s = {floor:.2f}x", None))
             rows.append((f"{label}: store size after close vs SqliteSaver (at most 0.2x)",
                          f"{figures['revstore']['bytes'] / 1e6:.2f} MB / {figures['sqlite']['bytes'] / 1e6:.2f} MB = {size_ratio:.3f}x", size_ratio <= 0.2))
         ours, theirs = (statistics.median(openings[kind]) for kind in ("revstore", "sqlite"))

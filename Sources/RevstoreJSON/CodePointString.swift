@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A string that compares, hashes and orders by its code points, as JSON and SQLite do.
 ///
 /// Swift's `String` equality is canonical equivalence: `"\u{E9}"` and `"e\u{301}"` are equal to
@@ -15,13 +21,22 @@ public struct CodePointString: Sendable, Hashable, Comparable, ExpressibleByStri
     public static func == (a: Self, b: Self) -> Bool {
         let x = a.string.utf8, y = b.string.utf8
         guard x.count == y.count else { return false }
-        let fast = x.withContiguousStorageIfAvailable { x in y.withContiguousStorageIfAvailable { y in x.elementsEqual(y) } }
+        // `memcmp`, not `elementsEqual`, which compares byte by byte: ids and values run long.
+        let fast = x.withContiguousStorageIfAvailable { x in
+            y.withContiguousStorageIfAvailable { y in x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
         return fast.flatMap { $0 } ?? x.elementsEqual(y)
     }
 
     public static func < (a: Self, b: Self) -> Bool {
         let x = a.string.utf8, y = b.string.utf8
-        let fast = x.withContiguousStorageIfAvailable { x in y.withContiguousStorageIfAvailable { y in x.lexicographicallyPrecedes(y) } }
+        let fast = x.withContiguousStorageIfAvailable { x in
+            y.withContiguousStorageIfAvailable { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
         return fast.flatMap { $0 } ?? x.lexicographicallyPrecedes(y)
     }
 

@@ -20,6 +20,20 @@ struct BytesValueTests {
         #expect(!(["x": ["$bytes": "aGk=", "y": 1]] as JSONValue).containsBytes)
     }
 
+    @Test("a text is well-formed bytes exactly when it decodes and encodes back to itself")
+    func spellingAgainstRoundTrip() {
+        // Characters whose low bits are clear or set (A 0, B 1, P 15, Q 16, g 32, w 48, 0 52,
+        // + 62, / 63), and padding, in every place of one quantum, alone and after another.
+        let characters = Array("ABPQgw0+/=".utf8)
+        for a in characters { for b in characters { for c in characters { for d in characters {
+            for prefix in ["", "QUJD"] {
+                let text = prefix + String(decoding: [a, b, c, d], as: UTF8.self)
+                let roundTrip = Data(base64Encoded: text).flatMap { $0.base64EncodedString() == text ? $0 : nil }
+                #expect(JSONValue.decodeBase64(text) == roundTrip, "\(text)")
+            }
+        }}}}
+    }
+
     @Test("merge patches and deltas treat a bytes value as one value")
     func atomic() {
         let old: JSONValue = ["f": .bytes([1, 2, 3])], new: JSONValue = ["f": .bytes([4])]

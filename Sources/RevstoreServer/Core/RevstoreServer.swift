@@ -94,7 +94,7 @@ public enum RevstoreServer {
     private static func nulPath(in value: JSONValue) -> (path: [String], isName: Bool)? {
         switch value {
         case .string(let text):
-            return text.utf8.contains(0) ? ([], false) : nil
+            return containsNUL(text) ? ([], false) : nil
         case .array(let elements):
             for (index, element) in elements.enumerated() {
                 if var found = nulPath(in: element) {
@@ -105,7 +105,7 @@ public enum RevstoreServer {
             return nil
         case .object(let members):
             for (key, member) in members where !documentMembers.contains(key) {
-                if key.utf8.contains(0) { return ([key], true) }
+                if containsNUL(key) { return ([key], true) }
                 if var found = nulPath(in: member) {
                     found.path.append(key)
                     return found
@@ -115,6 +115,12 @@ public enum RevstoreServer {
         default:
             return nil
         }
+    }
+
+    /// `memchr` where the bytes are contiguous: every string of every request is looked at.
+    private static func containsNUL(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in bytes.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false }
+            ?? text.utf8.contains(0)
     }
 
     public static var connectionOptions: Connection.Options {
