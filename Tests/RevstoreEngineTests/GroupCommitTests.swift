@@ -7,7 +7,7 @@ import Testing
 
 @Suite("group commit")
 struct GroupCommitTests {
-    @Test("writes submitted just before an inline write commits share its transaction, each with its own version; one that fails is rolled back alone")
+    @Test("writes submitted just before an inline write commits share its transaction, each with its own version; those that fail are rolled back alone")
     func writesJoinAnInlineCommit() async throws {
         let fixture = try await Fixture()
         let transactions = CommitCounter()
@@ -26,15 +26,17 @@ struct GroupCommitTests {
             joined.add(fixture.store.submitCommit(request("b")))
             joined.add(fixture.store.submitCommit(request("c", ifVersion: 7)))  // conflicts: c does not exist
             joined.add(fixture.store.submitCommit(request("d")))
+            joined.add(fixture.store.submitCommit(request("f", ifVersion: 9)))  // and the last one
         }) {
             fixture.store.submitCommit(request("e"))
         }
         let outcomes = joined.all
-        try #require(outcomes.count == 3)
+        try #require(outcomes.count == 4)
         let versions = [try await first.value().version, try await outcomes[0].value().version, try await outcomes[2].value().version]
         #expect(versions == [alone.version + 1, alone.version + 2, alone.version + 3])
         #expect(transactions.count == 2)
         await expectError(.conflict) { _ = try await outcomes[1].value() }
+        await expectError(.conflict) { _ = try await outcomes[3].value() }
 
         #expect(try await fixture.all("Note", at: versions[0]).map(\.id) == ["a", "e"])
         #expect(try await fixture.all("Note", at: versions[1]).map(\.id) == ["a", "b", "e"])

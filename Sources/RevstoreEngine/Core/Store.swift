@@ -29,9 +29,6 @@ public final class Store: Sendable {
             // Removed data (a deleted session, purged entities, compacted versions) is overwritten,
             // not left readable in free space.
             try db.run("PRAGMA secure_delete = ON")
-            // The savepoints of a group commit keep their journal in memory: a LangGraph step's
-            // journal outgrew SQLite's 64 KiB and went to a temporary file, made per group.
-            try db.run("PRAGMA temp_store = MEMORY")
         }
         switch configuration.location {
         case .memory:

@@ -37,10 +37,14 @@ public final class WriteTicket<Value: Sendable>: @unchecked Sendable {
 }
 
 /// Group commit: writes are queued in submission order and applied by one drain loop, which
-/// runs everything queued so far in one transaction, each write in its own savepoint (a write
-/// alone needs none), then commits once. Writes that arrive while a commit is syncing form the next group, so under
-/// concurrency many commits share one fsync; each still gets its own version and is
-/// acknowledged only once durable. A write that throws is rolled back alone.
+/// runs everything queued so far in one transaction, then commits once. Writes that arrive
+/// while a commit is syncing form the next group, so under concurrency many commits share one
+/// fsync; each still gets its own version and is acknowledged only once durable.
+///
+/// A write that throws is rolled back alone: the transaction is rolled back and begun again,
+/// the writes before it applied once more, and the group goes on after it. Writes seldom fail,
+/// and a savepoint around each would cost every write in a group a copy of each page it
+/// changes, into the savepoint's journal.
 ///
 /// A write run inline may also take in, just before it commits, the writes that reached its
 /// submitter while it ran (`Store.submitting(inline:beforeCommit:)`): a host with two writes
@@ -134,13 +138,13 @@ final class WriteQueue: @unchecked Sendable {
             try statements.using(db) {
                 try db.run(Self.begin)
                 do {
-                    failures = try apply(group, db)
+                    try apply(group, group.indices, db, failures: &failures)
                     if let beforeCommit, group.count < Self.maximumGroup {
                         beforeCommit()
                         let joined = lock.withLock { takePending(upTo: Self.maximumGroup - group.count) }
                         let firstIndex = group.count
                         group += joined
-                        failures.merge(try applyEach(joined, db, firstIndex: firstIndex)) { _, later in later }
+                        try apply(group, firstIndex..<group.count, db, failures: &failures)
                     }
                     try db.run(Self.commit)
                 } catch {
@@ -159,42 +163,28 @@ final class WriteQueue: @unchecked Sendable {
         }
     }
 
-    /// Applies each write of `group` in its own savepoint; returns the failures by position.
-    /// A write alone needs no savepoint: its failure throws and rolls back the transaction.
-    private func apply(_ group: [Pending], _ db: Database) throws -> [Int: EngineError] {
-        if group.count == 1 {
-            try group[0].apply(db)
-            return [:]
-        }
-        return try applyEach(group, db, firstIndex: 0)
-    }
-
-    /// Applies each write in a savepoint of its own; returns the failures by position in the
-    /// group, of which `writes` begins at `firstIndex`.
-    private func applyEach(_ writes: [Pending], _ db: Database, firstIndex: Int) throws -> [Int: EngineError] {
-        var failures: [Int: EngineError] = [:]
-        for (offset, write) in writes.enumerated() {
+    /// Applies the writes of `group` in `range`, skipping those in `failures` and adding those
+    /// that throw. After a failure the transaction starts over without it: the writes before it
+    /// are applied again (one that now throws too is failed as well, and it starts over again).
+    /// A group of one write, or a failure to begin again, throws: the transaction rolls back.
+    private func apply(_ group: [Pending], _ range: Range<Int>, _ db: Database, failures: inout [Int: EngineError]) throws {
+        for index in range where failures[index] == nil {
             do {
-                try db.run(Self.savepoint)
-                try write.apply(db)
-                try db.run(Self.release)
+                try group[index].apply(db)
             } catch {
-                try db.run(Self.rollbackToSavepoint)
-                try db.run(Self.release)
-                failures[firstIndex + offset] = EngineError(error)
+                guard group.count > 1 else { throw error }
+                failures[index] = EngineError(error)
+                try? db.run(Self.rollback)  // a failed statement may have ended the transaction itself
+                try db.run(Self.begin)
+                try apply(group, 0..<index, db, failures: &failures)
             }
         }
-        return failures
     }
 
-    // Run as prepared statements: GRDB's transaction and savepoint helpers prepare theirs anew
-    // for every write.
+    // Run as prepared statements: GRDB's transaction helpers prepare theirs anew for every write.
     private static let begin = HotSQL("BEGIN IMMEDIATE")
     private static let commit = HotSQL("COMMIT")
     private static let rollback = HotSQL("ROLLBACK")
-    private static let savepoint = HotSQL("SAVEPOINT write")
-    private static let release = HotSQL("RELEASE write")
-    private static let rollbackToSavepoint = HotSQL("ROLLBACK TO write")
 
     /// Finalizes the writer's prepared statements; call on the writer before the store closes.
     func finalizeStatements() { statements.removeAll() }
