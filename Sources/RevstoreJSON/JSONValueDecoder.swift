@@ -46,24 +46,29 @@ private func expectedName(_ type: Any.Type) -> String {
 }
 
 /// Decodes one leaf value; shared by the three container kinds.
-private func decodeLeaf<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
+private func decodeLeaf<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: @autoclosure () -> [any CodingKey]) throws -> T {
     if type == JSONValue.self { return value as! T }
+    // An array of free-form values (a JSON Patch) as it is, not element by element.
+    if type == [JSONValue].self {
+        guard case .array(let elements) = value else { throw mismatch(type, value, path()) }
+        return elements as! T
+    }
     switch type {
     case is String.Type:
-        guard case .string(let s) = value else { throw mismatch(type, value, path) }
+        guard case .string(let s) = value else { throw mismatch(type, value, path()) }
         return s as! T
     case is Bool.Type:
-        guard case .bool(let b) = value else { throw mismatch(type, value, path) }
+        guard case .bool(let b) = value else { throw mismatch(type, value, path()) }
         return b as! T
     case is Int.Type:
-        return try integer(value, path) as! T
+        return try integer(value, path()) as! T
     case is Int64.Type:
-        return Int64(try integer(value, path)) as! T
+        return Int64(try integer(value, path())) as! T
     case is Double.Type:
-        guard case .number(let n) = value else { throw mismatch(type, value, path) }
+        guard case .number(let n) = value else { throw mismatch(type, value, path()) }
         return n.doubleValue as! T
     default:
-        return try T(from: ValueDecoder(value: value, codingPath: path))
+        return try T(from: ValueDecoder(value: value, codingPath: path()))
     }
 }
 
@@ -170,13 +175,17 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     var count: Int? { elements.count }
     var isAtEnd: Bool { currentIndex >= elements.count }
 
-    private mutating func next() throws -> (JSONValue, [any CodingKey]) {
+    /// The next element and its index.
+    private mutating func next() throws -> (JSONValue, Int) {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(JSONValue.self, .init(codingPath: codingPath + [IndexKey(currentIndex)], debugDescription: "too few elements"))
+            throw DecodingError.valueNotFound(JSONValue.self, .init(codingPath: path(currentIndex), debugDescription: "too few elements"))
         }
         defer { currentIndex += 1 }
-        return (elements[currentIndex], codingPath + [IndexKey(currentIndex)])
+        return (elements[currentIndex], currentIndex)
     }
+
+    /// The path of an element, built only for an error or a nested container.
+    private func path(_ index: Int) -> [any CodingKey] { codingPath + [IndexKey(index)] }
 
     mutating func decodeNil() throws -> Bool {
         guard !isAtEnd, elements[currentIndex].isNull else { return false }
@@ -185,23 +194,23 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let (value, path) = try next()
-        return try decodeLeaf(type, value, path)
+        let (value, index) = try next()
+        return try decodeLeaf(type, value, path(index))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-        let (value, path) = try next()
-        return try ValueDecoder(value: value, codingPath: path).container(keyedBy: type)
+        let (value, index) = try next()
+        return try ValueDecoder(value: value, codingPath: path(index)).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        let (value, path) = try next()
-        return try ValueDecoder(value: value, codingPath: path).unkeyedContainer()
+        let (value, index) = try next()
+        return try ValueDecoder(value: value, codingPath: path(index)).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
-        let (value, path) = try next()
-        return ValueDecoder(value: value, codingPath: path)
+        let (value, index) = try next()
+        return ValueDecoder(value: value, codingPath: path(index))
     }
 }
 
