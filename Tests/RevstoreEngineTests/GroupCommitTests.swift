@@ -44,6 +44,52 @@ struct GroupCommitTests {
     }
 }
 
+extension GroupCommitTests {
+    @Test("a subscription, which registers itself as it runs, is a group of its own: a write failing after it cannot run it twice")
+    func subscriptionsRunOnce() async throws {
+        let fixture = try await Fixture()
+        let deliveries = Deliveries()
+        @Sendable func request(_ id: String, ifVersion: Int? = nil) -> CommitRequest {
+            CommitRequest(session: fixture.session, branch: nil, operations: [fixture.put("Note", id, ["id": .string(id)], ifVersion: ifVersion)],
+                          expectedVersion: nil, message: nil, actor: nil, allowEmpty: false)
+        }
+        let subscribed = Subscribed()
+        let first = Store.submitting(inline: true, beforeCommit: {
+            // Called before each group the inline drain commits: submit once.
+            guard subscribed.ticket == nil else { return }
+            subscribed.ticket = fixture.store.submitSubscribe(EventFilter(session: fixture.session), since: nil) { deliveries.add($0, $1.version) }
+            subscribed.conflict = fixture.store.submitCommit(request("b", ifVersion: 7))  // fails after it
+            _ = fixture.store.submitCommit(request("c"))
+        }) {
+            fixture.store.submitCommit(request("a"))
+        }
+        let a = try await first.value().version
+        let subscription = try await subscribed.ticket!.value()
+        await expectError(.conflict) { _ = try await subscribed.conflict!.value() }
+        fixture.store.events.activate(subscription.id)
+        let d = try await fixture.store.submitCommit(request("d")).value().version
+        for _ in 0..<200 where deliveries.all.last?.version != d { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(deliveries.all.map(\.subscription) == [String](repeating: subscription.id, count: 2))
+        #expect(deliveries.all.map(\.version) == [a + 1, d])
+        #expect(try await fixture.all("Note").map(\.id) == ["a", "c", "d"])
+        // Run twice, it would have left a second registration behind.
+        #expect(fixture.store.events.unsubscribe(subscription.id))
+        #expect(!fixture.store.events.hasSubscriptions)
+    }
+}
+
+private final class Subscribed: @unchecked Sendable {
+    var ticket: WriteTicket<SubscriptionTicket>?
+    var conflict: WriteTicket<CommitResult>?
+}
+
+private final class Deliveries: @unchecked Sendable {
+    private let lock = NSLock()
+    private var delivered: [(subscription: String, version: Int?)] = []
+    func add(_ subscription: String, _ version: Int?) { lock.withLock { delivered.append((subscription, version)) } }
+    var all: [(subscription: String, version: Int?)] { lock.withLock { delivered } }
+}
+
 /// Counts the transactions a connection commits, by SQLite's commit hook.
 private final class CommitCounter: @unchecked Sendable {
     private let lock = NSLock()

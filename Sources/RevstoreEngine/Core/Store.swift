@@ -98,8 +98,8 @@ public final class Store: Sendable {
     }
 
     /// Queues a write behind every write submitted before it; see `WriteQueue`.
-    func submitWrite<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
-        writes.submit(work)
+    func submitWrite<Value: Sendable>(repeatable: Bool = true, _ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
+        writes.submit(repeatable: repeatable, work)
     }
 
     /// Runs `work` at a read position: on a snapshot; through a turn, with the turn's staged

@@ -44,7 +44,8 @@ public final class WriteTicket<Value: Sendable>: @unchecked Sendable {
 /// A write that throws is rolled back alone: the transaction is rolled back and begun again,
 /// the writes before it applied once more, and the group goes on after it. Writes seldom fail,
 /// and a savepoint around each would cost every write in a group a copy of each page it
-/// changes, into the savepoint's journal.
+/// changes, into the savepoint's journal. A write whose work does more than write the database
+/// (a subscription registers itself) must not run twice, so it is a group of its own.
 ///
 /// A write run inline may also take in, just before it commits, the writes that reached its
 /// submitter while it ran (`Store.submitting(inline:beforeCommit:)`): a host with two writes
@@ -55,6 +56,8 @@ final class WriteQueue: @unchecked Sendable {
         let apply: (Database) throws -> Void
         let commit: () -> Void
         let fail: (EngineError) -> Void
+        /// Whether `apply` may run again after a rollback.
+        let repeatable: Bool
     }
 
     /// The most writes one transaction takes, so one group cannot hold the lock for long.
@@ -86,14 +89,16 @@ final class WriteQueue: @unchecked Sendable {
     /// waits for it.
     @TaskLocal static var inline: Inline?
 
-    /// Queues `work`; the ticket completes after the transaction that ran it commits.
-    func submit<Value: Sendable>(_ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
+    /// Queues `work`; the ticket completes after the transaction that ran it commits. Work that
+    /// does anything besides writing the database is not `repeatable`.
+    func submit<Value: Sendable>(repeatable: Bool = true, _ work: @escaping (Database) throws -> Value) -> WriteTicket<Value> {
         let ticket = WriteTicket<Value>()
         var outcome: Value?
         let entry = Pending(
             apply: { db in outcome = try work(db) },
             commit: { ticket.complete(.success(outcome!)) },
-            fail: { ticket.complete(.failure($0)) }
+            fail: { ticket.complete(.failure($0)) },
+            repeatable: repeatable
         )
         let startDrain = lock.withLock {
             pending.append(entry)
@@ -124,9 +129,11 @@ final class WriteQueue: @unchecked Sendable {
         }
     }
 
-    /// Removes and returns the first `count` queued writes, or all of them; call with `lock` held.
+    /// Removes and returns the next group: the first `count` queued writes, or all of them, up
+    /// to one that is not repeatable, which goes alone. Call with `lock` held.
     private func takePending(upTo count: Int) -> [Pending] {
-        let taken = Array(pending.prefix(count))
+        guard let first = pending.first else { return [] }
+        let taken = first.repeatable ? Array(pending.prefix(count).prefix { $0.repeatable }) : [first]
         pending.removeFirst(taken.count)
         return taken
     }
@@ -139,9 +146,11 @@ final class WriteQueue: @unchecked Sendable {
                 try db.run(Self.begin)
                 do {
                     try apply(group, group.indices, db, failures: &failures)
-                    if let beforeCommit, group.count < Self.maximumGroup {
+                    if let beforeCommit, group.count < Self.maximumGroup, group[0].repeatable {
                         beforeCommit()
-                        let joined = lock.withLock { takePending(upTo: Self.maximumGroup - group.count) }
+                        let joined = lock.withLock {
+                            pending.first?.repeatable == false ? [] : takePending(upTo: Self.maximumGroup - group.count)
+                        }
                         let firstIndex = group.count
                         group += joined
                         try apply(group, firstIndex..<group.count, db, failures: &failures)

@@ -19,7 +19,8 @@ extension Store {
     /// While `canDeliver` says no, live events wait in the feed.
     public func submitSubscribe(_ filter: EventFilter, since: Int64?, canDeliver: @escaping EventHub.CanDeliver = { true },
                                 deliver: @escaping EventHub.Deliver) -> WriteTicket<SubscriptionTicket> {
-        submitWrite { [events] db in
+        // Not repeatable: it registers the subscription as it runs.
+        submitWrite(repeatable: false) { [events] db in
             if let since, since < 0 { throw EngineError.invalidArgument("since is a cursor, 0 or more", path: "since") }
             if let since { try db.checkCursor(since, session: filter.session) }
             let latest = try db.fetchOne(Int64.self, "SELECT coalesce(max(cursor), 0) FROM event", []) ?? 0
