@@ -103,6 +103,53 @@ async def test_writes_side_by_side_in_a_batch_each_get_a_version_and_one_that_fa
     assert [e.id for e in (await db.entity_query("s", "Note")).entities] == ["a", "c"]
 
 
+async def test_writes_that_fail_amid_concurrent_writes_and_subscriptions_change_nothing_else(db):
+    # Concurrent writes meet in group commits; a failing one is rolled back alone and the others
+    # applied again, and a subscription (which must not run twice) goes through on its own.
+    await db.session_create("s")
+    first = await db.subscribe(session="s", kinds=["committed"]).start()
+    later = []
+
+    async def writer(task: int) -> list:
+        outcomes = []
+        for i in range(25):
+            fails = i % 3 == 2
+            try:
+                result = await db.entity_put("s", "Item", {"task": task, "i": i}, id=f"t{task}-{i}", if_version=9 if fails else None)
+                outcomes.append((f"t{task}-{i}", result.version))
+            except revstore.ConflictError:
+                assert fails
+                outcomes.append((f"t{task}-{i}", None))
+            if task == 0 and i % 5 == 0:
+                later.append(await db.subscribe(session="s", kinds=["committed"]).start())
+        return outcomes
+
+    outcomes = [o for written in await asyncio.gather(*(writer(t) for t in range(8))) for o in written]
+    kept = {entity: version for entity, version in outcomes if version is not None}
+    assert len(kept) == 8 * 17
+    assert sorted(kept.values()) == list(range(2, 2 + len(kept)))
+    assert {e.id for e in (await db.entity_query("s", "Item", limit=1000)).entities} == set(kept)
+    for entity, version in list(kept.items())[::9]:
+        assert (await db.entity_get("s", "Item", entity, at=version)).entity is not None
+        assert (await db.entity_get("s", "Item", entity, at=version - 1)).entity is None
+    last = max(kept.values())
+
+    async def versions_seen(subscription) -> list:
+        seen = []
+        async for event in subscription:
+            seen.append(event.version)
+            if event.version == last:
+                return seen
+        return seen
+
+    # Each subscription hears every commit after it, once.
+    assert await versions_seen(first) == list(range(2, last + 1))
+    assert len(later) == 5
+    for subscription in later:
+        seen = await versions_seen(subscription)
+        assert seen == list(range(seen[0], last + 1))
+
+
 async def test_pages_read_everything_at_one_version(db):
     await db.session_create("s")
     await db.commit("s", [{"op": "put", "type": "Item", "id": f"i{n:04}", "data": {"n": n}} for n in range(2500)])
