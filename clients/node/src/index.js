@@ -286,7 +286,8 @@ export class Revstore {
  * Calls sent together, as one JSON-RPC batch on one line, by `send()`. Every method of
  * `Revstore` is here with the same arguments and returns at once a promise of its result,
  * settled once the batch is answered; a failed call rejects its own promise only. Writes side
- * by side in a batch commit together, with one sync, each its own version.
+ * by side in a batch commit in one transaction while the server's writer is free: one sync,
+ * each its own version.
  *
  *     const batch = db.batch();
  *     const note = batch.entityGet({ session: 's', type: 'Note', id: 'n1' });

@@ -454,7 +454,8 @@ class Batch:
         print((await note).entity, await stats)
 
     The server answers the batch once every call in it is done; a failed call fails its own task
-    only. Writes side by side in a batch commit together, with one sync, each its own version.
+    only. Writes side by side in a batch commit in one transaction while the server's writer is
+    free: one sync, each its own version.
     A method that makes a second call (``session(create=True)``) sends that one alone.
     """
 
