@@ -137,6 +137,10 @@ extension Revstore {
         @Flag(name: .customLong("shared-server"), help: .hidden)
         var sharedServer = false
 
+        /// The server's lock, taken by the process that starts it and inherited as this descriptor.
+        @Option(name: .customLong("lock-fd"), help: .hidden)
+        var lockFD: Int32?
+
         func validate() throws {
             if shared || sharedServer, options.memory { throw ValidationError("--shared needs a store file, not --memory.") }
         }

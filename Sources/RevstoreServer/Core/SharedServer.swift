@@ -84,8 +84,9 @@ public enum SharedServer {
 
     // MARK: The server
 
-    /// Takes the server's lock, or returns nil when another server holds it (or is starting).
-    /// The returned descriptor is the lock: it is released when the server closes it or exits.
+    /// Takes the server's lock, or returns nil when a server holds it (or a host starting one).
+    /// The returned descriptor is the lock: it is released when every copy of it is closed, by
+    /// the server or when it exits (a host passes it to the server it starts).
     public static func claim(_ address: Address) throws(Failure) -> Int32? {
         let fd = open(address.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot open \(address.lockPath): \(String(cString: strerror(errno)))") }
@@ -250,13 +251,15 @@ public enum SharedServer {
     // MARK: The process a host starts
 
     /// Hands `inputFD` and `outputFD` to the shared server at `address`, starting one with
-    /// `start` when none listens, then waits until the server is done with them. `start` returns
-    /// a descriptor that reads what the new server says about its start: nothing (then EOF) when
-    /// it listens or another server holds the lock, else why it could not start.
+    /// `start` when none listens and none holds the lock, then waits until the server is done
+    /// with them. This process takes the lock first and `start` passes it to the server, so of
+    /// hosts starting at once one starts a server and the others wait for it to listen. `start`
+    /// returns a descriptor that reads what the new server says about its start: nothing (then
+    /// EOF) when it listens, else why it could not start.
     /// Returns the exit code of the host's connection.
-    public static func join(_ address: Address, inputFD: Int32, outputFD: Int32, start: () throws -> Int32) throws -> Int32 {
+    public static func join(_ address: Address, inputFD: Int32, outputFD: Int32, start: (_ lock: Int32) throws -> Int32) throws -> Int32 {
         let deadline = Date() + joinLimit
-        var pause: useconds_t = 2_000
+        var pause: useconds_t = 1_000
         var started = false
         while true {
             if let socket = try? DescriptorHandoff.connected(to: address.socketPath) {
@@ -271,14 +274,20 @@ public enum SharedServer {
                     return Int32(code)
                 }
                 close(socket)  // a server closing down: the next one starts after it
-            } else if !started {
-                let report = try start()
+            } else if !started, let lock = try claim(address) {
+                let report: Int32
+                do {
+                    report = try start(lock)
+                } catch {
+                    close(lock)
+                    throw error
+                }
+                close(lock)  // the server holds it now
                 let message = readAll(report)
                 close(report)
                 // The server wrote its lines for the host, prefix and all: pass on what they say.
                 if !message.isEmpty { throw Failure(description: message.replacingOccurrences(of: "revstore: ", with: "")) }
-                // It listens now, unless another was starting and it left that one the store.
-                started = true
+                started = true  // it listens now
                 continue
             }
             started = false
@@ -286,7 +295,7 @@ public enum SharedServer {
                 throw Failure(description: "no shared server answered at \(address.socketPath) within \(Int(joinLimit)) s")
             }
             usleep(pause)
-            pause = min(pause * 2, 50_000)
+            pause = min(pause * 2, 10_000)
         }
     }
 

@@ -9,7 +9,7 @@ extension Revstore.Serve {
         let protocolFD = ProcessPlumbing.prepare()
         do {
             let address = try SharedServer.address(storePath: storePath, settings: options.servingArguments)
-            let code = try SharedServer.join(address, inputFD: STDIN_FILENO, outputFD: protocolFD) { try startSharedServer() }
+            let code = try SharedServer.join(address, inputFD: STDIN_FILENO, outputFD: protocolFD) { try startSharedServer(holding: $0) }
             Foundation.exit(code)
         } catch {
             FileHandle.standardError.write(Data("revstore: \(error)\n".utf8))
@@ -27,8 +27,13 @@ extension Revstore.Serve {
         let lock: Int32
         do {
             address = try SharedServer.address(storePath: storePath, settings: options.servingArguments)
-            guard let claimed = try SharedServer.claim(address) else { Foundation.exit(0) }  // another server is there
-            lock = claimed
+            if let lockFD {
+                _ = fcntl(lockFD, F_SETFD, FD_CLOEXEC)
+                lock = lockFD
+            } else {
+                guard let claimed = try SharedServer.claim(address) else { Foundation.exit(0) }  // another server is there
+                lock = claimed
+            }
         } catch {
             FileHandle.standardError.write(Data("revstore: \(error)\n".utf8))
             Foundation.exit(1)
@@ -55,8 +60,13 @@ extension Revstore.Serve {
         return path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
-    /// Starts the shared server; returns the read end of its stderr until it listens.
-    private func startSharedServer() throws -> Int32 {
+    /// Starts the shared server, which inherits `lock` (this process lets its own copies go);
+    /// returns the read end of its stderr until it listens.
+    private func startSharedServer(holding lock: Int32) throws -> Int32 {
+        // A copy without close-on-exec, numbered past the standard descriptors the spawn sets up.
+        let inherited = fcntl(lock, F_DUPFD, 10)
+        guard inherited >= 0 else { throw SharedServer.Failure(description: "cannot pass on the lock: \(String(cString: strerror(errno)))") }
+        defer { close(inherited) }
         var report: [Int32] = [0, 0]
         guard pipe(&report) == 0 else { throw SharedServer.Failure(description: "cannot make a pipe: \(String(cString: strerror(errno)))") }
         _ = fcntl(report[0], F_SETFD, FD_CLOEXEC)
@@ -81,7 +91,7 @@ extension Revstore.Serve {
         signal(SIGCHLD, SIG_IGN)
 
         let executable = Bundle.main.executablePath ?? "/proc/self/exe"
-        let arguments = ["revstore", "serve", "--shared-server", "--db", storePath] + options.servingArguments
+        let arguments = ["revstore", "serve", "--shared-server", "--lock-fd", String(inherited), "--db", storePath] + options.servingArguments
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
