@@ -129,11 +129,18 @@ final class WriteQueue: @unchecked Sendable {
         }
     }
 
-    /// Removes and returns the next group: the first `count` queued writes, or all of them, up
-    /// to one that is not repeatable, which goes alone. Call with `lock` held.
+    /// Removes and returns the next group's writes: those `takeRepeatable` takes or, when the
+    /// first queued is not repeatable, that one alone. Call with `lock` held.
     private func takePending(upTo count: Int) -> [Pending] {
-        guard let first = pending.first else { return [] }
-        let taken = first.repeatable ? Array(pending.prefix(count).prefix { $0.repeatable }) : [first]
+        guard let first = pending.first, !first.repeatable else { return takeRepeatable(upTo: count) }
+        pending.removeFirst()
+        return [first]
+    }
+
+    /// Removes and returns the first `count` queued writes, or all of them, up to one that is
+    /// not repeatable. Call with `lock` held.
+    private func takeRepeatable(upTo count: Int) -> [Pending] {
+        let taken = Array(pending.prefix(count).prefix { $0.repeatable })
         pending.removeFirst(taken.count)
         return taken
     }
@@ -148,9 +155,7 @@ final class WriteQueue: @unchecked Sendable {
                     try apply(group, group.indices, db, failures: &failures)
                     if let beforeCommit, group.count < Self.maximumGroup, group[0].repeatable {
                         beforeCommit()
-                        let joined = lock.withLock {
-                            pending.first?.repeatable == false ? [] : takePending(upTo: Self.maximumGroup - group.count)
-                        }
+                        let joined = lock.withLock { takeRepeatable(upTo: Self.maximumGroup - group.count) }
                         let firstIndex = group.count
                         group += joined
                         try apply(group, firstIndex..<group.count, db, failures: &failures)

@@ -28,7 +28,9 @@ extension Revstore.Serve {
         do {
             address = try SharedServer.address(storePath: storePath, settings: options.servingArguments)
             if let lockFD {
-                _ = fcntl(lockFD, F_SETFD, FD_CLOEXEC)
+                guard fcntl(lockFD, F_SETFD, FD_CLOEXEC) == 0 else {
+                    throw SharedServer.Failure(description: "--lock-fd \(lockFD) is not an open descriptor")
+                }
                 lock = lockFD
             } else {
                 guard let claimed = try SharedServer.claim(address) else { Foundation.exit(0) }  // another server is there
